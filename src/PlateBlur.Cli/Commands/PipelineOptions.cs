@@ -1,0 +1,51 @@
+using System.CommandLine;
+using PlateBlur.Core;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Redaction;
+
+namespace PlateBlur.Cli.Commands;
+
+/// <summary>The flags shared by every command that detects and masks; each flag is named after its <see cref="PlateBlurOptions"/> property.</summary>
+public sealed class PipelineOptions
+{
+    private static readonly PlateBlurOptions D = new();
+
+    public Option<string> Model { get; } = new("--model") { Description = "Model name from models/manifest.json, or a path to an .onnx file", DefaultValueFactory = _ => D.Model };
+    public Option<float> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates)", DefaultValueFactory = _ => D.Threshold };
+    public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
+    public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest)", DefaultValueFactory = _ => D.TileEvery };
+    public Option<int> GapFrames { get; } = new("--gap-frames") { Description = "Fill detection gaps of up to N frames inside a track", DefaultValueFactory = _ => D.GapFrames };
+    public Option<int> ExtendFrames { get; } = new("--extend-frames") { Description = "Keep masking N frames before a track's first and after its last detection", DefaultValueFactory = _ => D.ExtendFrames };
+    public Option<RedactionMode> Mode { get; } = new("--mode") { Description = "How plates are covered", DefaultValueFactory = _ => D.Mode };
+    public Option<float> Pad { get; } = new("--pad") { Description = "Padding around each plate, as a fraction of its size", DefaultValueFactory = _ => D.Pad };
+    public Option<bool> Polygon { get; } = new("--polygon") { Description = "Cover the padded plate quadrilateral where the model gives corners (less over-masking on slanted plates)" };
+    public Option<VideoCodecChoice> Codec { get; } = new("--codec") { Description = "Video codec (auto: H.264, or VP9 for WebM)", DefaultValueFactory = _ => D.Codec };
+    public Option<int?> Crf { get; } = new("--crf") { Description = "Encoder quality (lower = better; default 20 for H.264)" };
+    public Option<string> Preset { get; } = new("--preset") { Description = "Encoder speed preset", DefaultValueFactory = _ => D.Preset };
+    public Option<bool> KeepLocation { get; } = new("--keep-location") { Description = "Keep location metadata tags in videos (removed by default)" };
+    public Option<int> Threads { get; } = new("--threads") { Description = "Detector threads (0 = all cores)", DefaultValueFactory = _ => D.Threads };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Model, Threshold, Tiles, TileEvery, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
+            command.Options.Add(o);
+    }
+
+    public PlateBlurOptions Bind(ParseResult r) => D with
+    {
+        Model = r.GetValue(Model)!,
+        Threshold = r.GetValue(Threshold),
+        Tiles = r.GetValue(Tiles),
+        TileEvery = r.GetValue(TileEvery),
+        GapFrames = r.GetValue(GapFrames),
+        ExtendFrames = r.GetValue(ExtendFrames),
+        Mode = r.GetValue(Mode),
+        Pad = r.GetValue(Pad),
+        Polygon = r.GetValue(Polygon),
+        Codec = r.GetValue(Codec),
+        Crf = r.GetValue(Crf),
+        Preset = r.GetValue(Preset)!,
+        KeepLocation = r.GetValue(KeepLocation),
+        Threads = r.GetValue(Threads),
+    };
+}

@@ -1,0 +1,94 @@
+using PlateBlur.Core.Detection;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Models;
+using PlateBlur.Core.Reports;
+
+namespace PlateBlur.Core.Anonymization;
+
+/// <summary>The local entry point: one loaded model, any number of files or folders anonymized with it.</summary>
+public sealed class Anonymizer : IDisposable
+{
+    private readonly OnnxDetector _detector;
+
+    private Anonymizer(OnnxDetector detector, ModelFacts model, PlateBlurOptions options)
+    {
+        _detector = detector;
+        Model = model;
+        Options = options;
+        Scanner = new FrameScanner(detector, options.ScanOptions());
+    }
+
+    public ModelFacts Model { get; }
+    public PlateBlurOptions Options { get; }
+    public FrameScanner Scanner { get; }
+
+    public static async Task<Anonymizer> CreateAsync(PlateBlurOptions options, ModelStore store, IProgress<string>? log = null, CancellationToken ct = default)
+    {
+        options.ScanOptions(); options.TrackingOptions(); options.RedactionOptions();
+        var (spec, path) = await store.ResolveAsync(options.Model, log, ct);
+        var detector = new OnnxDetector(spec, path, options.Threads);
+        var facts = new ModelFacts(spec.Name, spec.File, spec.Sha256, spec.Licence, detector.InputSize, spec.Layout.ToString());
+        return new Anonymizer(detector, facts, options);
+    }
+
+    /// <summary>Anonymizes one file; the report is written to <paramref name="reportPath"/> (default OUTPUT.report.json).</summary>
+    public async Task<AnonymizationReport> AnonymizeFileAsync(
+        string input, string output, bool overwrite, string? reportPath = null,
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
+    {
+        reportPath ??= output + ".report.json";
+        CheckPaths(input, output, reportPath, overwrite);
+        var source = await MediaProbe.ProbeAsync(input, ct);
+        if (source.SizeBytes > Options.MaxInputBytes)
+            throw new MediaException(MediaError.TooLarge, $"{Path.GetFileName(input)} is {source.SizeBytes:N0} bytes, over the limit of {Options.MaxInputBytes:N0}.");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        AnonymizationReport report;
+        if (source.Kind == MediaKind.Photo)
+        {
+            if (!Photo.IsPhotoExtension(Path.GetExtension(output)))
+                throw new MediaException(MediaError.UnsupportedFormat, $"{Path.GetFileName(input)} is a photo; the output must be .jpg, .png or .webp.");
+            report = await PhotoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, ct);
+        }
+        else
+        {
+            report = await VideoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, progress, ct);
+        }
+        await report.WriteAsync(reportPath, ct);
+        return report;
+    }
+
+    public static void CheckPaths(string input, string output, string reportPath, bool overwrite)
+    {
+        string inFull = Path.GetFullPath(input), outFull = Path.GetFullPath(output);
+        if (string.Equals(inFull, outFull, StringComparison.Ordinal) || (File.Exists(output) && SameFile(inFull, outFull)))
+            throw new MediaException(MediaError.SameAsInput, $"The output {output} is the input file: choose another path (the source is never overwritten).");
+        if (string.Equals(Path.GetFullPath(reportPath), inFull, StringComparison.Ordinal))
+            throw new MediaException(MediaError.SameAsInput, $"The report path {reportPath} is the input file.");
+        if (!overwrite && File.Exists(output))
+            throw new MediaException(MediaError.OutputExists, $"{output} already exists; pass --overwrite to replace it.");
+        if (!overwrite && File.Exists(reportPath))
+            throw new MediaException(MediaError.OutputExists, $"{reportPath} already exists; pass --overwrite to replace it.");
+        if (Directory.Exists(output))
+            throw new MediaException(MediaError.OutputExists, $"{output} is a folder; give a file name for a single input.");
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        try
+        {
+            var fa = new FileInfo(a); var fb = new FileInfo(b);
+            fa.Refresh(); fb.Refresh();
+            return fa.ResolveLinkTarget(true)?.FullName == b || fb.ResolveLinkTarget(true)?.FullName == a;
+        }
+        catch (IOException) { return false; }
+    }
+
+    /// <summary>Files under a folder that look like media PlateBlur handles, in a stable order.</summary>
+    public static IEnumerable<string> MediaFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
+            .Where(f => Photo.IsPhotoExtension(Path.GetExtension(f)) || OutputPlan.IsVideoExtension(Path.GetExtension(f)))
+            .Where(f => !f.Contains(".partial", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+
+    public void Dispose() => _detector.Dispose();
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using PlateBlur.Core.Detection;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Redaction;
+using PlateBlur.Core.Reports;
+using PlateBlur.Core.Tracking;
+
+namespace PlateBlur.Core.Anonymization;
+
+/// <summary>Anonymizes one photo: upright pixels, whole-image and tile search, masks, same format out, no location metadata.</summary>
+public static class PhotoAnonymizer
+{
+    public static async Task<AnonymizationReport> RunAsync(
+        MediaInfo source, string outputPath, FrameScanner scanner, ModelFacts model, PlateBlurOptions options, bool overwrite, CancellationToken ct = default)
+    {
+        var total = Stopwatch.StartNew();
+        var format = Photo.FormatFor(outputPath);
+        var clock = Stopwatch.StartNew();
+        var photo = await Task.Run(() => Photo.Load(source.Path), ct);
+        double decode = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var found = scanner.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height));
+        double detect = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var redaction = options.RedactionOptions();
+        var masks = found.Select((d, i) => new MaskBox(d.Box, i + 1, MaskKind.Detected, d.Corners)).ToList();
+        Redactor.Apply(photo.Rgba, photo.Width, photo.Height, masks, redaction);
+        double redact = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        using var partial = new PartialFile(outputPath);
+        await Task.Run(() => photo.Save(partial.TempPath, format), ct);
+        double encode = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var check = Photo.Load(partial.TempPath);
+        if (check.Width != photo.Width || check.Height != photo.Height)
+            throw new MediaException(MediaError.VerifyFailed, $"Output check failed: {check.Width}x{check.Height}, expected {photo.Width}x{photo.Height}.");
+        double verify = clock.Elapsed.TotalSeconds;
+        partial.Commit(overwrite);
+
+        var records = masks.Select(m =>
+        {
+            var b = Redactor.Covered(m.Box, redaction, photo.Width, photo.Height);
+            return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString());
+        }).ToList();
+        var outInfo = await MediaProbe.ProbeAsync(partial.FinalPath, ct);
+        return new AnonymizationReport
+        {
+            Kind = "photo",
+            Input = VideoAnonymizer.Facts(source, null) with { Width = photo.Width, Height = photo.Height },
+            Output = VideoAnonymizer.Facts(outInfo, null),
+            Model = model,
+            Options = options,
+            Counts = new Counts(1, masks.Count > 0 ? 1 : 0, masks.Count, found.Count, masks.Count),
+            Timings = new StageTimings(decode, detect, 0, redact, encode, 0, verify, total.Elapsed.TotalSeconds),
+            Metadata = [photo.SourceOrientation > 1 ? $"EXIF orientation {photo.SourceOrientation} applied to the pixels" : "upright as stored",
+                        "EXIF/XMP metadata removed, including GPS location and embedded thumbnails"],
+            Frames = records.Count > 0 ? [new FrameMasks(0, 0, records)] : [],
+        };
+    }
+}

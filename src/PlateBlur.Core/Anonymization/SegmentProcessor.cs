@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using PlateBlur.Core.Detection;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Redaction;
+using PlateBlur.Core.Reports;
+using PlateBlur.Core.Tracking;
+
+namespace PlateBlur.Core.Anonymization;
+
+/// <summary>What one processed frame range produced.</summary>
+public sealed record SegmentResult(int FirstIndex, int EndIndex, long Frames, long Detections, int Tracks, IReadOnlyList<FrameMasks> Masks, StageTimings Timings);
+
+/// <summary>Decodes, detects, tracks, masks and encodes one frame range of a video, reading a few frames of overlap on each side so tracks are warm at the cuts, and writing only its own frames.</summary>
+public static class SegmentProcessor
+{
+    public static async Task<SegmentResult> ProcessAsync(
+        MediaInfo source, FrameTimeline timeline, int firstIndex, int endIndex, int overlap,
+        string videoOutput, FrameScanner scanner, PlateBlurOptions options, EncodeSettings encodeSettings,
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
+    {
+        var video = source.RequireVideo();
+        endIndex = Math.Min(endIndex, timeline.FrameCount);
+        if (firstIndex < 0 || firstIndex >= endIndex) throw new ArgumentOutOfRangeException(nameof(firstIndex), $"Empty frame range [{firstIndex},{endIndex}).");
+        var tracking = options.TrackingOptions();
+        var redaction = options.RedactionOptions();
+        overlap = Math.Max(overlap, tracking.Delay);
+        int readFirst = Math.Max(0, firstIndex - overlap), readEnd = Math.Min(timeline.FrameCount, endIndex + overlap);
+
+        var tracker = new Tracker(tracking);
+        var pending = new Queue<YuvFrame>();
+        var records = new List<FrameMasks>();
+        var total = Stopwatch.StartNew();
+        var clock = new Stopwatch();
+        double decode = 0, detect = 0, track = 0, redact = 0, encode = 0;
+        long detections = 0, masksSoFar = 0, written = 0;
+
+        await using var writer = new FrameWriter(videoOutput, video.Width, video.Height, video, encodeSettings, ColorArguments(video));
+        async Task FinalizeAsync(YuvFrame f)
+        {
+            clock.Restart();
+            var masks = tracker.MasksFor(f.Index);
+            track += clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            Redactor.Apply(f, masks, redaction);
+            redact += clock.Elapsed.TotalSeconds;
+            if (masks.Count > 0)
+            {
+                records.Add(new FrameMasks(f.Index, f.PtsNs / 1e9, masks.Select(m =>
+                {
+                    var b = Redactor.Covered(m.Box, redaction, f.Width, f.Height);
+                    return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString());
+                }).ToList()));
+                masksSoFar += masks.Count;
+            }
+            clock.Restart();
+            await writer.WriteAsync(f, ct);
+            encode += clock.Elapsed.TotalSeconds;
+            written++;
+            if (progress != null && (written % 10 == 0 || f.Index == endIndex - 1))
+                progress.Report(new AnonymizeProgress(Path.GetFileName(source.Path), written, endIndex - firstIndex, masksSoFar, total.Elapsed));
+        }
+
+        var wait = Stopwatch.StartNew();
+        await foreach (var frame in FrameReader.ReadAsync(source.Path, video, timeline, readFirst, readEnd, ct))
+        {
+            decode += wait.Elapsed.TotalSeconds;
+            clock.Restart();
+            var found = Detect(scanner, frame, video.Rotation);
+            detect += clock.Elapsed.TotalSeconds;
+            detections += frame.Index >= firstIndex && frame.Index < endIndex ? found.Count : 0;
+            clock.Restart();
+            tracker.Add(frame.Index, found);
+            track += clock.Elapsed.TotalSeconds;
+
+            if (frame.Index >= firstIndex && frame.Index < endIndex) pending.Enqueue(frame);
+            else frame.Dispose();
+            while (pending.Count > 0 && pending.Peek().Index <= frame.Index - tracking.Delay)
+                await FinalizeAsync(pending.Dequeue());
+            tracker.Forget(frame.Index - tracking.Delay);
+            wait.Restart();
+        }
+        while (pending.Count > 0) await FinalizeAsync(pending.Dequeue());
+        if (written != endIndex - firstIndex)
+            throw new MediaException(MediaError.Truncated, $"{Path.GetFileName(source.Path)}: frames {firstIndex}–{endIndex - 1} gave {written} frames.");
+        clock.Restart();
+        await writer.CompleteAsync();
+        encode += clock.Elapsed.TotalSeconds;
+        return new SegmentResult(firstIndex, endIndex, written, detections, tracker.TracksStarted, records,
+            new StageTimings(decode, detect, track, redact, encode, 0, 0, total.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Runs the scanner on the upright view of the frame and returns boxes in stored-frame pixels.</summary>
+    public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation)
+    {
+        IImageSource image = new YuvImageSource(frame);
+        if (rotation == 0) return scanner.Scan(image, frame.Index);
+        var rotated = new RotatedImageSource(image, rotation);
+        return scanner.Scan(rotated, frame.Index).Select(d => d.MapBack(rotated.ToStored)).ToList();
+    }
+
+    /// <summary>Tags the encoded stream with the source's colour description, so players show the same colours.</summary>
+    public static string ColorArguments(VideoStreamInfo v)
+    {
+        var args = new List<string> { "-color_range tv" };
+        if (Known(v.ColorSpace)) args.Add("-colorspace " + v.ColorSpace);
+        if (Known(v.ColorPrimaries)) args.Add("-color_primaries " + v.ColorPrimaries);
+        if (Known(v.ColorTransfer)) args.Add("-color_trc " + v.ColorTransfer);
+        return string.Join(' ', args);
+        static bool Known(string? s) => !string.IsNullOrEmpty(s) && s != "unknown" && s != "reserved" && s.All(c => char.IsLetterOrDigit(c) || c is '-' or '_');
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace PlateBlur.Core.Detection;
+
+/// <summary>Finds plates in one frame: a whole-frame pass plus native-resolution tiles, merged without losing area.</summary>
+public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
+{
+    private List<BoxF>? _tiles;
+    private (int W, int H) _tileFor;
+
+    public OnnxDetector Plates => plates;
+    public ScanOptions Options => options;
+    public TimeSpan Elapsed { get; private set; }
+
+    /// <summary>Scans a frame. <paramref name="frameIndex"/> picks this frame's share of the tiles (pass -1 to search every tile).</summary>
+    public List<Detection> Scan(IImageSource image, long frameIndex = -1)
+    {
+        var sw = Stopwatch.StartNew();
+        var found = plates.Detect(image, new BoxF(0, 0, image.Width, image.Height), options.Threshold);
+        if (options.Tiles)
+        {
+            var tiles = TilesFor(image.Width, image.Height);
+            int every = frameIndex < 0 ? 1 : Math.Min(options.TileEvery, Math.Max(1, tiles.Count));
+            for (int i = 0; i < tiles.Count; i++)
+                if (every == 1 || i % every == (int)(frameIndex % every))
+                    found.AddRange(plates.Detect(image, tiles[i], options.Threshold));
+        }
+        var merged = Nms.Merge(found);
+        Elapsed += sw.Elapsed;
+        return merged;
+    }
+
+    public List<BoxF> TilesFor(int width, int height)
+    {
+        if (_tiles == null || _tileFor != (width, height))
+        {
+            _tiles = TileGrid(width, height, plates.InputSize, options.TileOverlap);
+            _tileFor = (width, height);
+        }
+        return _tiles;
+    }
+
+    /// <summary>Overlapping square tiles of the model's input size at native resolution; empty when the frame fits the input.</summary>
+    public static List<BoxF> TileGrid(int width, int height, int tile, float overlap)
+    {
+        var tiles = new List<BoxF>();
+        if (width <= tile && height <= tile) return tiles;
+        var xs = Starts(width, tile, overlap);
+        var ys = Starts(height, tile, overlap);
+        foreach (var y in ys)
+            foreach (var x in xs)
+                tiles.Add(new BoxF(x, y, Math.Min(tile, width), Math.Min(tile, height)));
+        return tiles;
+    }
+
+    private static List<float> Starts(int length, int tile, float overlap)
+    {
+        if (length <= tile) return [0];
+        float step = tile * (1 - overlap);
+        int n = (int)Math.Ceiling((length - tile) / step) + 1;
+        var starts = new List<float>(n);
+        for (int i = 0; i < n; i++) starts.Add(MathF.Round((length - tile) * (float)i / (n - 1)));
+        return starts;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace PlateBlur.Core.Detection;
+
+/// <summary>Runs one ONNX detection model on regions of an image: letterbox, inference, decode, mapping back to source pixels.</summary>
+/// <remarks>Not thread-safe: it reuses its input buffers. Create one per worker.</remarks>
+public sealed class OnnxDetector : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string _inputName, _outputName;
+    private readonly float[] _input;
+    private readonly byte[] _rgb;
+    private readonly int[] _inputDims;
+    private readonly HashSet<int> _classes;
+
+    public OnnxDetector(ModelSpec spec, string modelPath, int threads = 0)
+    {
+        Spec = spec;
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount),
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        try
+        {
+            _session = new InferenceSession(modelPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"Model {Path.GetFileName(modelPath)} cannot be loaded by ONNX Runtime: {e.Message}", e);
+        }
+        var input = _session.InputMetadata.First();
+        _inputName = input.Key;
+        _outputName = _session.OutputMetadata.First().Key;
+        var dims = input.Value.Dimensions;
+        int size = spec.InputSize;
+        if (dims.Length == 4 && dims[2] > 0 && dims[3] > 0)
+        {
+            if (dims[2] != dims[3]) throw new InvalidDataException($"Model {spec.Name} has a non-square input {dims[2]}x{dims[3]}.");
+            size = dims[2];
+        }
+        InputSize = size;
+        _inputDims = [1, 3, size, size];
+        _input = new float[3 * size * size];
+        _rgb = new byte[3 * size * size];
+        _classes = [.. spec.Classes];
+    }
+
+    public ModelSpec Spec { get; }
+    public int InputSize { get; }
+    public long Inferences { get; private set; }
+    public TimeSpan InferenceTime { get; private set; }
+
+    /// <summary>Detects in <paramref name="region"/> of <paramref name="image"/>; boxes come back in image pixels.</summary>
+    public List<Detection> Detect(IImageSource image, BoxF region, float threshold)
+    {
+        var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left");
+        Fill(image, lb);
+        var sw = Stopwatch.StartNew();
+        var tensor = new DenseTensor<float>(_input, _inputDims);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], [_outputName]);
+        var output = (DenseTensor<float>)results.First().AsTensor<float>();
+        var dims = output.Dimensions.ToArray();
+        var raw = OutputDecoder.Decode(Spec.Layout, output.Buffer.Span, dims, threshold, _classes, InputSize);
+        InferenceTime += sw.Elapsed;
+        Inferences++;
+        var merged = Nms.Suppress(raw, Spec.NmsIou);
+        return merged.Select(d => d.MapBack(lb.ToSource)).ToList();
+    }
+
+    private void Fill(IImageSource image, Letterbox lb)
+    {
+        int s = InputSize, cw = lb.ContentWidth, ch = lb.ContentHeight;
+        int px = (int)lb.PadX, py = (int)lb.PadY;
+        Array.Fill(_input, Spec.PadValue * Spec.Scale);
+        image.ResizeToRgb(lb.Region, cw, ch, _rgb);
+        bool bgr = Spec.Channels == "bgr";
+        float scale = Spec.Scale;
+        int plane = s * s;
+        int c0 = bgr ? 2 : 0, c2 = bgr ? 0 : 2;
+        for (int y = 0; y < ch; y++)
+        {
+            int row = (y + py) * s + px;
+            int src = y * cw * 3;
+            for (int x = 0; x < cw; x++, src += 3)
+            {
+                _input[row + x] = _rgb[src + c0] * scale;
+                _input[plane + row + x] = _rgb[src + 1] * scale;
+                _input[2 * plane + row + x] = _rgb[src + c2] * scale;
+            }
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

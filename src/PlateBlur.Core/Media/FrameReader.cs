@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Threading.Channels;
+using FFMpegCore;
+
+namespace PlateBlur.Core.Media;
+
+/// <summary>Decodes a video stream to I420 frames through an ffmpeg pipe; a bounded queue keeps memory flat for any length.</summary>
+/// <remarks>Frames come in stored orientation (no auto-rotation) and carry their exact source timestamps, matched against the packet timeline.</remarks>
+public static class FrameReader
+{
+    /// <summary>Reads frames with timeline indices in [<paramref name="firstIndex"/>, <paramref name="endIndex"/>).</summary>
+    public static async IAsyncEnumerable<YuvFrame> ReadAsync(
+        string path, VideoStreamInfo video, FrameTimeline timeline, int firstIndex = 0, int endIndex = int.MaxValue,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        endIndex = Math.Min(endIndex, timeline.FrameCount);
+        if (firstIndex >= endIndex) yield break;
+        var channel = Channel.CreateBounded<YuvFrame>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        int wanted = endIndex - firstIndex, decoded = 0;
+
+        // Seek a second early (relative to the file start) and drop earlier frames by index: accurate whatever the keyframe spacing.
+        double seek = firstIndex > 0 ? (timeline.PtsNs[firstIndex] - timeline.PtsNs[0]) / 1e9 - 1.0 : -1;
+        string args = FFMpegArguments
+            .FromFileInput(path, false, o =>
+            {
+                o.WithCustomArgument("-noautorotate");
+                if (seek > 0) o.WithCustomArgument("-ss " + seek.ToString("0.######", CultureInfo.InvariantCulture));
+            })
+            .OutputToUrl("pipe:1", o => o
+                .WithCustomArgument($"-map 0:{video.Index} -an -sn -dn -copyts -fps_mode passthrough -c:v rawvideo -pix_fmt yuv420p")
+                .ForceFormat("matroska"))
+            .Arguments;
+        await using var ffmpeg = new FfmpegProcess(args, stdin: false, stdout: true);
+
+        var pump = Task.Run(async () =>
+        {
+            try
+            {
+                var reader = new MatroskaRawReader(new BufferedStream(ffmpeg.Stdout, 1 << 20));
+                long offset = long.MinValue;
+                int expected = -1;
+                while (reader.ReadFrame() is { } frame)
+                {
+                    // Snap the pipe's millisecond time to the exact packet time; keep order if a frame was dropped.
+                    if (offset == long.MinValue) offset = timeline.PtsNs[timeline.NearestIndex(frame.PtsNs)] - frame.PtsNs;
+                    long t = frame.PtsNs + offset;
+                    int idx = expected >= 0 && expected < timeline.FrameCount && Math.Abs(timeline.PtsNs[expected] - t) <= 2_000_000
+                        ? expected : timeline.NearestIndex(t);
+                    frame.Index = idx;
+                    frame.PtsNs = timeline.PtsNs[idx];
+                    expected = idx + 1;
+                    if (idx < firstIndex) { frame.Dispose(); continue; }
+                    if (idx >= endIndex) { frame.Dispose(); break; }
+                    await channel.Writer.WriteAsync(frame, cts.Token);
+                    decoded++;
+                    if (idx == endIndex - 1) break;
+                }
+                if (decoded < wanted)
+                {
+                    int code = await ffmpeg.WaitAsync(cts.Token);
+                    throw new MediaException(MediaError.Truncated,
+                        $"{Path.GetFileName(path)} is truncated or corrupt: decoded {decoded} of {wanted} frames ({(code == 0 ? "stream ended early" : ffmpeg.LastError)}).");
+                }
+                channel.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.TryComplete(e is EndOfStreamException or InvalidDataException
+                    ? new MediaException(MediaError.Corrupt, $"{Path.GetFileName(path)}: decoding failed ({ffmpeg.LastError}).", e) : e);
+            }
+        });
+
+        try
+        {
+            await foreach (var frame in channel.Reader.ReadAllAsync(ct))
+                yield return frame;
+        }
+        finally
+        {
+            cts.Cancel();
+            ffmpeg.Kill();
+            try { await pump; } catch { /* reported through the channel */ }
+            while (channel.Reader.TryRead(out var left)) left.Dispose();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Threading.Channels;
+using FFMpegCore;
+
+namespace PlateBlur.Core.Media;
+
+/// <summary>Encodes I420 frames to a video-only MP4 through an ffmpeg pipe, keeping each frame's exact timestamp.</summary>
+/// <remarks>The writer owns the frames it is given and disposes them once written. Audio and metadata are added later by <see cref="Muxer"/> with stream copy.</remarks>
+public sealed class FrameWriter : IAsyncDisposable
+{
+    private readonly Channel<YuvFrame> _frames = Channel.CreateBounded<YuvFrame>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+    private readonly FfmpegProcess _ffmpeg;
+    private readonly Task _pump;
+    private readonly string _path;
+    private bool _completed;
+
+    public FrameWriter(string outputPath, int width, int height, VideoStreamInfo source, EncodeSettings settings, string? colorArguments = null)
+    {
+        _path = outputPath;
+        var (_, den) = FrameTimeline.ParseTimeBase(source.TimeBase);
+        string timescale = den is > 0 and <= int.MaxValue ? $" -enc_time_base:v 1/{den} -video_track_timescale {den}" : "";
+        string args = FFMpegArguments
+            .FromUrlInput("pipe:0", o => o.ForceFormat("matroska"))
+            .OutputToFile(outputPath, true, o => o
+                .WithCustomArgument($"-map 0:v:0 -copyts -fps_mode passthrough {settings.Arguments()}{timescale} {colorArguments}".TrimEnd())
+                .ForceFormat("mp4"))
+            .Arguments;
+        _ffmpeg = new FfmpegProcess(args, stdin: true, stdout: false);
+        _pump = Task.Run(async () =>
+        {
+            var stdin = _ffmpeg.Stdin;
+            var writer = new MatroskaRawWriter(stdin, width, height);
+            try
+            {
+                writer.WriteHeader();
+                await foreach (var frame in _frames.Reader.ReadAllAsync())
+                    using (frame) writer.WriteFrame(frame);
+            }
+            finally
+            {
+                try { stdin.Close(); } catch (IOException) { /* ffmpeg already gone: reported by its exit code */ }
+            }
+        });
+    }
+
+    public long FramesWritten { get; private set; }
+
+    /// <summary>Queues a frame; it is disposed after it reaches ffmpeg.</summary>
+    public async ValueTask WriteAsync(YuvFrame frame, CancellationToken ct = default)
+    {
+        if (_pump.IsCompleted)
+        {
+            frame.Dispose();
+            throw await FailureAsync("the encoder stopped early");
+        }
+        await _frames.Writer.WriteAsync(frame, ct);
+        FramesWritten++;
+    }
+
+    /// <summary>Signals the end of the frames and waits for the encoder to finish the file.</summary>
+    public async Task CompleteAsync()
+    {
+        if (_completed) return;
+        _completed = true;
+        _frames.Writer.TryComplete();
+        try { await _pump; }
+        catch (IOException) { throw await FailureAsync("the encoder closed its input"); }
+        int code = await _ffmpeg.WaitAsync();
+        if (code != 0) throw await FailureAsync($"exit code {code}");
+    }
+
+    private async Task<MediaException> FailureAsync(string what)
+    {
+        try { await _ffmpeg.WaitAsync().WaitAsync(TimeSpan.FromSeconds(10)); } catch { /* use what stderr has */ }
+        return new MediaException(MediaError.EncodeFailed, $"Encoding {Path.GetFileName(_path)} failed: {what} ({_ffmpeg.LastError}).");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _frames.Writer.TryComplete();
+        if (!_completed) _ffmpeg.Kill();
+        try { await _pump; } catch { /* abandoned or already reported */ }
+        while (_frames.Reader.TryRead(out var f)) f.Dispose();
+        await _ffmpeg.DisposeAsync();
+    }
+}

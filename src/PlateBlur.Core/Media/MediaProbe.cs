@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using FFMpegCore;
+using FFMpegCore.Exceptions;
+
+namespace PlateBlur.Core.Media;
+
+/// <summary>Probes files with ffprobe and turns every failure into a <see cref="MediaException"/> with a reason a person can act on.</summary>
+public static class MediaProbe
+{
+    private static readonly HashSet<string> PhotoFormats = ["image2", "jpeg_pipe", "png_pipe", "webp_pipe"];
+    private static readonly HashSet<string> PhotoCodecs = ["mjpeg", "png", "webp"];
+    private static readonly HashSet<string> OtherImageFormats = ["bmp_pipe", "tiff_pipe", "gif", "gif_pipe", "svg_pipe", "pgm_pipe", "ppm_pipe", "j2k_pipe", "jpegxl_pipe", "qoi_pipe", "dds_pipe"];
+
+    public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken ct = default)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+            throw new MediaException(MediaError.Missing, Directory.Exists(path) ? $"{path} is a folder, expected a file." : $"{path} does not exist.");
+        if (file.Length == 0) throw new MediaException(MediaError.Empty, $"{file.Name} is empty (0 bytes).");
+
+        IMediaAnalysis analysis;
+        try
+        {
+            analysis = await FFProbe.AnalyseAsync(path, null, null, ct);
+        }
+        catch (Exception e) when (e is FFProbeException or FFProbeProcessException or JsonException or FormatException)
+        {
+            string detail = e is FFProbeProcessException p ? LastLine(p.StandardError) : e.Message;
+            var kind = detail.Contains("moov atom not found", StringComparison.OrdinalIgnoreCase) || detail.Contains("truncat", StringComparison.OrdinalIgnoreCase)
+                ? MediaError.Truncated : MediaError.NotMedia;
+            throw new MediaException(kind, kind == MediaError.Truncated
+                ? $"{file.Name} is truncated or corrupt ({detail})."
+                : $"{file.Name} is not a media file ffmpeg can read ({detail}).", e);
+        }
+
+        var raw = analysis.Raw;
+        string format = raw.Format?.FormatName ?? "";
+        var videoRaw = raw.Streams.FirstOrDefault(s => s.CodecType == "video" && !(s.Disposition?.GetValueOrDefault("attached_pic") == 1));
+        bool isPhoto = PhotoFormats.Contains(format) && videoRaw != null && PhotoCodecs.Contains(videoRaw.CodecName ?? "");
+        if (OtherImageFormats.Contains(format) || (PhotoFormats.Contains(format) && !isPhoto))
+            throw new MediaException(MediaError.UnsupportedFormat, $"{file.Name} is a {videoRaw?.CodecName ?? format} image; photos must be JPEG, PNG or WebP.");
+
+        VideoStreamInfo? video = null;
+        if (videoRaw != null)
+        {
+            if (string.IsNullOrEmpty(videoRaw.CodecName) || videoRaw.CodecName == "none")
+                throw new MediaException(MediaError.UnsupportedCodec, $"{file.Name} has a video codec ffmpeg cannot decode ({videoRaw.CodecTagString}).");
+            if ((videoRaw.Width ?? 0) <= 0 || (videoRaw.Height ?? 0) <= 0)
+                throw new MediaException(MediaError.Corrupt, $"{file.Name}: the video stream has no picture size (corrupt header).");
+            video = new VideoStreamInfo(
+                videoRaw.Index, videoRaw.CodecName, videoRaw.Width!.Value, videoRaw.Height!.Value, RotationOf(videoRaw),
+                videoRaw.FrameRate ?? "0/0", SafeRate(videoRaw.FrameRate), SafeRate(videoRaw.AvgFrameRate),
+                Extension(videoRaw, "time_base") ?? "1/1000", ParseDouble(videoRaw.StartTime), videoRaw.PixelFormat ?? "",
+                videoRaw.ColorSpace, videoRaw.ColorPrimaries, videoRaw.ColorTransfer);
+        }
+
+        var audio = raw.Streams.Where(s => s.CodecType == "audio")
+            .Select(s => new AudioStreamInfo(s.Index, s.CodecName ?? "", s.Channels ?? 0, (int)ParseDouble(s.SampleRate), ParseDouble(s.Duration)))
+            .ToList();
+        var others = raw.Streams.Where(s => s.CodecType is not ("audio" or "video") || (videoRaw != null && s.CodecType == "video" && s.Index != videoRaw.Index))
+            .Select(s => $"{s.Index}:{s.CodecType}:{s.CodecName}").ToList();
+
+        return new MediaInfo(Path.GetFullPath(path), isPhoto ? MediaKind.Photo : MediaKind.Video, format, file.Length,
+            analysis.Duration.TotalSeconds, video, audio, raw.Streams.Count, others);
+    }
+
+    /// <summary>Counter-clockwise degrees (0, 90, 180, 270) by which players turn the stored picture: the display matrix's rotation, as ffprobe prints it.</summary>
+    private static int RotationOf(FFProbeStream s)
+    {
+        foreach (var side in s.SideData ?? [])
+            if (side.TryGetValue("rotation", out var v) && double.TryParse(v.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var deg))
+                return Normalise((int)Math.Round(deg));
+        // Older files carry a "rotate" tag, in clockwise degrees.
+        if (s.Tags != null && s.Tags.TryGetValue("rotate", out var tag) && int.TryParse(tag, out var cw)) return Normalise(-cw);
+        return 0;
+    }
+
+    private static int Normalise(int degrees) => ((degrees % 360) + 360) % 360 / 90 * 90;
+
+    internal static string? Extension(FFProbeStream s, string key) =>
+        s.ExtensionData != null && s.ExtensionData.TryGetValue(key, out var v) ? v.ToString() : null;
+
+    public static double SafeRate(string? rate)
+    {
+        if (string.IsNullOrEmpty(rate)) return 0;
+        var parts = rate.Split('/');
+        if (parts.Length == 2 && double.TryParse(parts[0], CultureInfo.InvariantCulture, out var n) && double.TryParse(parts[1], CultureInfo.InvariantCulture, out var d) && d != 0)
+            return n / d;
+        return ParseDouble(rate);
+    }
+
+    private static double ParseDouble(string? s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
+
+    private static string LastLine(IReadOnlyList<string> lines) =>
+        lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim() ?? "ffprobe failed";
+}

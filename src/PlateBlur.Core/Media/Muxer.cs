@@ -1,0 +1,78 @@
+using System.Globalization;
+using FFMpegCore;
+
+namespace PlateBlur.Core.Media;
+
+/// <summary>Joins encoded video (one file or consecutive segments) with the source's audio, subtitles and metadata, by stream copy.</summary>
+public static class Muxer
+{
+    /// <summary>Metadata keys that give away where a recording was made; cleared unless the caller keeps location.</summary>
+    public static readonly string[] LocationTags = ["location", "location-eng", "com.apple.quicktime.location.ISO6709", "com.android.capture.location"];
+
+    /// <summary>Writes <paramref name="outputPath"/> from video parts and the source file.</summary>
+    /// <param name="videoParts">Video-only files in order; each covers the frames from its own first timestamp up to the next part's.</param>
+    /// <param name="partStartsNs">First frame time of each part, and as a last entry the end time of the whole stream.</param>
+    public static async Task MuxAsync(
+        IReadOnlyList<string> videoParts, IReadOnlyList<long> partStartsNs, MediaInfo source, OutputPlan plan,
+        string outputPath, bool keepLocation, CancellationToken ct = default)
+    {
+        var video = source.RequireVideo();
+        string? concatList = null;
+        try
+        {
+            FFMpegArguments args;
+            if (videoParts.Count == 1)
+            {
+                args = FFMpegArguments.FromFileInput(videoParts[0]);
+            }
+            else
+            {
+                concatList = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, $".{Path.GetFileName(outputPath)}.{Environment.ProcessId}.concat.txt");
+                await File.WriteAllLinesAsync(concatList, ConcatLines(videoParts, partStartsNs), ct);
+                args = FFMpegArguments.FromFileInput(concatList, false, o => o.WithCustomArgument("-f concat -safe 0"));
+            }
+            args = args.AddFileInput(source.Path);
+
+            var map = new List<string> { "-map 0:v:0" };
+            var codecs = new List<string> { "-c:v copy" };
+            int outAudio = 0;
+            foreach (var a in plan.Audio)
+            {
+                map.Add($"-map 1:{a.SourceIndex}");
+                codecs.Add(a.Encoder == "copy" ? $"-c:a:{outAudio} copy" : $"-c:a:{outAudio} {a.Encoder}");
+                outAudio++;
+            }
+            if (plan.CopySubtitles) { map.Add("-map 1:s?"); codecs.Add("-c:s copy"); }
+
+            var meta = new List<string> { "-map_metadata 1", $"-map_metadata:s:v:0 1:s:{video.Index}" };
+            if (video.Rotation != 0) meta.Add($"-metadata:s:v:0 rotate={video.Rotation.ToString(CultureInfo.InvariantCulture)}");
+            if (!keepLocation) meta.AddRange(LocationTags.Select(t => $"-metadata {t}="));
+            if (plan.Container is "mp4" or "mov") meta.Add("-movflags +faststart");
+
+            string arguments = args
+                .OutputToFile(outputPath, true, o => o
+                    .WithCustomArgument(string.Join(' ', map.Concat(codecs).Concat(meta).Append("-copyts -avoid_negative_ts disabled")))
+                    .ForceFormat(plan.FfmpegFormat))
+                .Arguments;
+            await using var ffmpeg = new FfmpegProcess(arguments, stdin: false, stdout: false);
+            int code = await ffmpeg.WaitAsync(ct);
+            if (code != 0)
+                throw new MediaException(MediaError.EncodeFailed, $"Muxing {Path.GetFileName(outputPath)} failed ({ffmpeg.LastError}).");
+        }
+        finally
+        {
+            if (concatList != null) File.Delete(concatList);
+        }
+    }
+
+    /// <summary>Concat-demuxer lines with exact part durations, so variable frame timing survives the joins.</summary>
+    public static IEnumerable<string> ConcatLines(IReadOnlyList<string> parts, IReadOnlyList<long> startsNs)
+    {
+        yield return "ffconcat version 1.0";
+        for (int i = 0; i < parts.Count; i++)
+        {
+            yield return $"file '{parts[i].Replace("'", "'\\''")}'";
+            yield return "duration " + ((startsNs[i + 1] - startsNs[i]) / 1e9).ToString("0.#########", CultureInfo.InvariantCulture);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace PlateBlur.Core.Redaction;
+
+[JsonConverter(typeof(JsonStringEnumConverter<RedactionMode>))]
+public enum RedactionMode { Blur, Pixelate, Fill }
+
+/// <summary>How a plate region is covered.</summary>
+/// <param name="Pad">Padding added on every side, as a fraction of the box's width and height.</param>
+/// <param name="MinPadPixels">Padding never smaller than this, so small plates get a safety margin too.</param>
+/// <param name="Polygon">Where the model gives plate corners, cover the padded quadrilateral instead of the whole padded box.</param>
+public sealed record RedactionOptions(RedactionMode Mode = RedactionMode.Blur, float Pad = 0.15f, float MinPadPixels = 3, bool Polygon = false)
+{
+    public RedactionOptions Validate()
+    {
+        if (Pad is < 0 or > 2) throw new ArgumentOutOfRangeException(nameof(Pad), Pad, "pad must be between 0 and 2 (fraction of the box size)");
+        return this;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PlateBlur.Core.Reports;
+
+/// <summary>What was masked where, with which model and options; written beside every output. Never holds plate text.</summary>
+public sealed record AnonymizationReport
+{
+    public string Tool { get; init; } = "PlateBlur";
+    public string Version { get; init; } = typeof(AnonymizationReport).Assembly.GetName().Version?.ToString() ?? "0";
+    public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
+    public required string Kind { get; init; }
+    public required MediaFacts Input { get; init; }
+    public MediaFacts? Output { get; init; }
+    public required ModelFacts Model { get; init; }
+    public required PlateBlurOptions Options { get; init; }
+    public required Counts Counts { get; init; }
+    public required StageTimings Timings { get; init; }
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public IReadOnlyList<string> Metadata { get; init; } = [];
+    public IReadOnlyList<FrameMasks> Frames { get; init; } = [];
+    public QcReport? Qc { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public async Task WriteAsync(string path, CancellationToken ct = default)
+    {
+        string tmp = path + ".partial";
+        await using (var f = File.Create(tmp))
+            await JsonSerializer.SerializeAsync(f, this, Json, ct);
+        File.Move(tmp, path, true);
+    }
+
+    public static AnonymizationReport Read(string path) =>
+        JsonSerializer.Deserialize<AnonymizationReport>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is not a report.");
+}
+
+/// <summary>Probe facts of one file, as the report records them.</summary>
+public sealed record MediaFacts(
+    string Path, long SizeBytes, string Format, double DurationSeconds, int Streams,
+    string? VideoCodec, int Width, int Height, int Rotation, string? FrameRate, long FrameCount, bool VariableFrameRate,
+    IReadOnlyList<string> AudioCodecs);
+
+public sealed record ModelFacts(string Name, string File, string Sha256, string Licence, int InputSize, string Layout);
+
+public sealed record Counts(long Frames, long FramesWithMasks, long Masks, long Detections, int Tracks);
+
+/// <summary>Seconds spent per stage. Decode and encode run in ffmpeg processes beside detection, so they count the time the pipeline waited on them.</summary>
+public sealed record StageTimings(double Decode, double Detect, double Track, double Redact, double Encode, double Mux, double Verify, double Total)
+{
+    public StageTimings Add(StageTimings o) => new(Decode + o.Decode, Detect + o.Detect, Track + o.Track, Redact + o.Redact, Encode + o.Encode, Mux + o.Mux, Verify + o.Verify, Total + o.Total);
+}
+
+/// <summary>The regions covered in one frame (padded and clipped, in source pixels).</summary>
+public sealed record FrameMasks(long Index, double Time, IReadOnlyList<MaskRecord> Boxes);
+
+public sealed record MaskRecord(float X, float Y, float W, float H, int Track, string Kind);
+
+/// <summary>Quality control on the output: sampled frames re-detected at a lower threshold.</summary>
+public sealed record QcReport(bool Passed, int Samples, float Threshold, IReadOnlyList<QcSampleResult> Results, string? ContactSheet);
+
+public sealed record QcSampleResult(long Frame, double Time, IReadOnlyList<MaskRecord> Residual);

@@ -1,0 +1,118 @@
+using PlateBlur.Core.Detection;
+
+namespace PlateBlur.Core.Tracking;
+
+using Detection = PlateBlur.Core.Detection.Detection;
+
+/// <summary>Associates detections across frames and turns tracks into per-frame masks: detections, interpolated gaps, extensions.</summary>
+/// <remarks>Frames are added in increasing index order. A frame's masks are final once frames up to its index plus <see cref="TrackingOptions.Delay"/> are added.</remarks>
+public sealed class Tracker(TrackingOptions options)
+{
+    private readonly List<Track> _tracks = [];
+    private int _nextId = 1;
+    private long _lastFrame = long.MinValue;
+
+    public TrackingOptions Options => options;
+    public int TracksStarted => _nextId - 1;
+    public IReadOnlyList<Track> Tracks => _tracks;
+
+    public void Add(long frame, IReadOnlyList<Detection> detections)
+    {
+        if (frame <= _lastFrame) throw new ArgumentException($"Frame {frame} added after frame {_lastFrame}; frames must increase.");
+        _lastFrame = frame;
+        var live = _tracks.Where(t => frame - t.Last <= options.GapFrames + 1).ToList();
+        var pairs = new List<(float score, Track track, int det)>();
+        for (int d = 0; d < detections.Count; d++)
+        {
+            foreach (var t in live)
+            {
+                var predicted = t.Predict(frame);
+                float iou = predicted.Iou(detections[d].Box);
+                float dist = Distance(predicted, detections[d].Box);
+                float reach = Math.Max(predicted.W, predicted.H);
+                if (iou >= options.MatchIou || dist <= reach * 0.5f)
+                    pairs.Add((iou + Math.Max(0, 1 - dist / reach) * 0.01f, t, d));
+            }
+        }
+        var usedTracks = new HashSet<Track>();
+        var usedDets = new HashSet<int>();
+        foreach (var (_, track, d) in pairs.OrderByDescending(p => p.score))
+        {
+            if (usedTracks.Contains(track) || usedDets.Contains(d)) continue;
+            track.Hits[frame] = detections[d];
+            usedTracks.Add(track); usedDets.Add(d);
+        }
+        for (int d = 0; d < detections.Count; d++)
+        {
+            if (usedDets.Contains(d)) continue;
+            var t = new Track(_nextId++);
+            t.Hits[frame] = detections[d];
+            _tracks.Add(t);
+        }
+    }
+
+    private static float Distance(BoxF a, BoxF b)
+    {
+        float dx = a.CenterX - b.CenterX, dy = a.CenterY - b.CenterY;
+        return MathF.Sqrt(dx * dx + dy * dy);
+    }
+
+    /// <summary>The regions to cover in <paramref name="frame"/>.</summary>
+    public List<MaskBox> MasksFor(long frame)
+    {
+        var masks = new List<MaskBox>();
+        foreach (var t in _tracks)
+        {
+            if (frame < t.First - options.ExtendFrames || frame > t.Last + options.ExtendFrames) continue;
+            if (t.Hits.TryGetValue(frame, out var hit))
+            {
+                masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners));
+                continue;
+            }
+            int next = LowerBound(t.Hits.Keys, frame);
+            bool hasPrev = next > 0, hasNext = next < t.Hits.Count;
+            if (hasPrev && hasNext)
+            {
+                long fa = t.Hits.Keys[next - 1], fb = t.Hits.Keys[next];
+                var a = t.Hits.Values[next - 1].Box; var b = t.Hits.Values[next].Box;
+                if (fb - fa - 1 <= options.GapFrames)
+                {
+                    masks.Add(new MaskBox(a.Lerp(b, (float)(frame - fa) / (fb - fa)), t.Id, MaskKind.Interpolated));
+                    continue;
+                }
+                // A gap too long to bridge: extend both ends into it.
+                if (frame - fa <= options.ExtendFrames) masks.Add(Extend(a, t.Hits.Values[Math.Max(0, next - 2)].Box, fa - t.Hits.Keys[Math.Max(0, next - 2)], frame - fa, t.Id));
+                if (fb - frame <= options.ExtendFrames) masks.Add(Extend(b, t.Hits.Values[Math.Min(t.Hits.Count - 1, next + 1)].Box, t.Hits.Keys[Math.Min(t.Hits.Count - 1, next + 1)] - fb, fb - frame, t.Id));
+                continue;
+            }
+            masks.Add(new MaskBox(t.Predict(frame).Union(hasPrev ? t.Hits.Values[^1].Box : t.Hits.Values[0].Box), t.Id, MaskKind.Extended));
+        }
+        return masks;
+    }
+
+    /// <summary>Covers both the anchor box and where it would be after <paramref name="steps"/> frames moving away from <paramref name="other"/>.</summary>
+    private static MaskBox Extend(BoxF anchor, BoxF other, long otherDt, long steps, int id)
+    {
+        var moved = anchor;
+        if (otherDt > 0)
+        {
+            float k = (float)steps / otherDt;
+            moved = anchor.Offset((anchor.X - other.X) * k, (anchor.Y - other.Y) * k);
+        }
+        return new MaskBox(anchor.Union(moved), id, MaskKind.Extended);
+    }
+
+    private static int LowerBound(IList<long> keys, long value)
+    {
+        int lo = 0, hi = keys.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (keys[mid] < value) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>Drops tracks that can no longer touch frames at or after <paramref name="frame"/>.</summary>
+    public void Forget(long frame) => _tracks.RemoveAll(t => t.Last + options.ExtendFrames < frame && _lastFrame - t.Last > options.GapFrames + 1);
+}
