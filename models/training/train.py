@@ -273,10 +273,10 @@ def main():
     best = -1.0
     last = os.path.join(out, "last.pt")
     if os.path.exists(last) and not a.fresh:
-        ck = torch.load(last, map_location=device)
+        ck = torch.load(last, map_location="cpu")
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        ema.shadow = ck["ema"]
+        ema.shadow = {k: v.to(device) for k, v in ck["ema"].items()}
         ema.updates = ck["ema_updates"]
         it = ck["iter"]
         best = ck.get("best", -1.0)

@@ -134,7 +134,7 @@ def summary_line(name, size, res):
         if g in res:
             r = res[g]
             parts.append(f"{g}: R {r['recall@0.25']}/{r['recall@0.1']} C {r['coverage@0.25']}/{r['coverage@0.1']}")
-    return f"{name} @{size}: " + " | ".join(parts)
+    return f"{name}{' @' + str(size) if size else ''}: " + " | ".join(parts)
 
 
 def run_sets(net, sets, size, device, data_dir, eval_dir):
