@@ -10,6 +10,19 @@ namespace PlateBlur.Core.Anonymization;
 /// <summary>Anonymizes one photo: upright pixels, whole-image and tile search, masks, same format out, no location metadata.</summary>
 public static class PhotoAnonymizer
 {
+    /// <summary>The detection and masking that anonymize applies to a photo (eval measures exactly this); pixels are masked in place.</summary>
+    public static (List<Detection.Detection> Found, List<MaskBox> Masks, double DetectSeconds, double RedactSeconds) DetectAndMask(
+        Photo photo, FrameScanner scanner, PlateBlurOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var found = scanner.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height));
+        double detect = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var masks = found.Select((d, i) => new MaskBox(d.Box, i + 1, MaskKind.Detected, d.Corners)).ToList();
+        Redactor.Apply(photo.Rgba, photo.Width, photo.Height, masks, options.RedactionOptions());
+        return (found, masks, detect, clock.Elapsed.TotalSeconds);
+    }
+
     public static async Task<AnonymizationReport> RunAsync(
         MediaInfo source, string outputPath, FrameScanner scanner, ModelFacts model, PlateBlurOptions options, bool overwrite, CancellationToken ct = default)
     {
@@ -18,15 +31,7 @@ public static class PhotoAnonymizer
         var clock = Stopwatch.StartNew();
         var photo = await Task.Run(() => Photo.Load(source.Path), ct);
         double decode = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        var found = scanner.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height));
-        double detect = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        var redaction = options.RedactionOptions();
-        var masks = found.Select((d, i) => new MaskBox(d.Box, i + 1, MaskKind.Detected, d.Corners)).ToList();
-        Redactor.Apply(photo.Rgba, photo.Width, photo.Height, masks, redaction);
-        double redact = clock.Elapsed.TotalSeconds;
-
+        var (found, masks, detect, redact) = DetectAndMask(photo, scanner, options);
         clock.Restart();
         using var partial = new PartialFile(outputPath);
         await Task.Run(() => photo.Save(partial.TempPath, format), ct);
@@ -38,6 +43,7 @@ public static class PhotoAnonymizer
         double verify = clock.Elapsed.TotalSeconds;
         partial.Commit(overwrite);
 
+        var redaction = options.RedactionOptions();
         var records = masks.Select(m =>
         {
             var b = Redactor.Covered(m.Box, redaction, photo.Width, photo.Height);

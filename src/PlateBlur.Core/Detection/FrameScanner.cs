@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace PlateBlur.Core.Detection;
 
-/// <summary>Finds plates in one frame: a whole-frame pass plus native-resolution tiles, merged without losing area.</summary>
+/// <summary>Finds plates in one frame: a whole-frame pass (plus a native-size pass for small pictures) and native-resolution tiles, merged without losing area.</summary>
 public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
 {
     private List<BoxF>? _tiles;
@@ -16,7 +16,12 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
     public List<Detection> Scan(IImageSource image, long frameIndex = -1)
     {
         var sw = Stopwatch.StartNew();
-        var found = plates.Detect(image, new BoxF(0, 0, image.Width, image.Height), options.Threshold);
+        var whole = new BoxF(0, 0, image.Width, image.Height);
+        var found = plates.Detect(image, whole, options.Threshold);
+        // A picture smaller than the model input is enlarged by the letterbox, and a plate that fills it becomes larger
+        // than anything the model learned: search it at its native size as well.
+        if (Math.Max(image.Width, image.Height) < plates.InputSize * 0.9f)
+            found.AddRange(plates.Detect(image, whole, options.Threshold, maxScale: 1f));
         if (options.Tiles)
         {
             var tiles = TilesFor(image.Width, image.Height);
@@ -40,11 +45,15 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
         return _tiles;
     }
 
-    /// <summary>Overlapping square tiles of the model's input size at native resolution; empty when the frame fits the input.</summary>
-    public static List<BoxF> TileGrid(int width, int height, int tile, float overlap)
+    /// <summary>Overlapping square tiles at (nearly) native resolution; empty when the frame fits the model input.</summary>
+    /// <remarks>A tile is the model's input size, or the frame's short side when that is at most 1.25× the input:
+    /// a 720-line frame then needs one row of tiles scaled by 0.89 instead of two heavily overlapping rows.</remarks>
+    public static List<BoxF> TileGrid(int width, int height, int input, float overlap)
     {
         var tiles = new List<BoxF>();
-        if (width <= tile && height <= tile) return tiles;
+        if (width <= input && height <= input) return tiles;
+        int shortSide = Math.Min(width, height);
+        int tile = shortSide > input && shortSide <= input * 1.25f ? shortSide : input;
         var xs = Starts(width, tile, overlap);
         var ys = Starts(height, tile, overlap);
         foreach (var y in ys)

@@ -56,9 +56,9 @@ public sealed class OnnxDetector : IDisposable
     public TimeSpan InferenceTime { get; private set; }
 
     /// <summary>Detects in <paramref name="region"/> of <paramref name="image"/>; boxes come back in image pixels.</summary>
-    public List<Detection> Detect(IImageSource image, BoxF region, float threshold)
+    public List<Detection> Detect(IImageSource image, BoxF region, float threshold, float maxScale = float.MaxValue)
     {
-        var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left");
+        var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left", maxScale);
         Fill(image, lb);
         var sw = Stopwatch.StartNew();
         var tensor = new DenseTensor<float>(_input, _inputDims);

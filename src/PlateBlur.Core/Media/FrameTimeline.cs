@@ -77,7 +77,16 @@ public sealed record FrameTimeline(IReadOnlyList<long> PtsNs, IReadOnlyList<long
         }
         pts.Sort();
         keys.Sort();
-        return new FrameTimeline(pts, keys, num, den);
+        var timeline = new FrameTimeline(pts, keys, num, den);
+        // The container's index promises more than the file holds: the file was cut short.
+        if (video.DeclaredFrames > 0 && pts.Count < video.DeclaredFrames - (video.DeclaredFramesExact ? 0 : 2))
+            throw new MediaException(MediaError.Truncated,
+                $"{Path.GetFileName(path)} is truncated: its index lists {video.DeclaredFrames} frames but only {pts.Count} are in the file.");
+        double missing = video.DeclaredDuration - timeline.DurationNs / 1e9;
+        if (video.DeclaredFrames == 0 && video.DeclaredDuration > 0 && missing > Math.Max(1.0, 0.05 * video.DeclaredDuration))
+            throw new MediaException(MediaError.Truncated,
+                $"{Path.GetFileName(path)} is truncated: it declares {video.DeclaredDuration:0.##} s of video but holds {timeline.DurationNs / 1e9:0.##} s.");
+        return timeline;
     }
 
     public static long ToNs(long ticks, long num, long den) => (long)Math.Round((decimal)ticks * num * 1_000_000_000m / den);

@@ -6,7 +6,8 @@ public enum MediaKind { Video, Photo }
 public sealed record VideoStreamInfo(
     int Index, string Codec, int Width, int Height, int Rotation,
     string FrameRate, double Fps, double AvgFps, string TimeBase, double StartSeconds, string PixelFormat,
-    string? ColorSpace = null, string? ColorPrimaries = null, string? ColorTransfer = null);
+    string? ColorSpace = null, string? ColorPrimaries = null, string? ColorTransfer = null,
+    long DeclaredFrames = 0, double DeclaredDuration = 0, bool DeclaredFramesExact = false);
 
 /// <summary>Facts about an audio stream that is copied through untouched.</summary>
 public sealed record AudioStreamInfo(int Index, string Codec, int Channels, int SampleRate, double DurationSeconds);

@@ -12,6 +12,8 @@ public static class MediaProbe
     private static readonly HashSet<string> PhotoCodecs = ["mjpeg", "png", "webp"];
     private static readonly HashSet<string> OtherImageFormats = ["bmp_pipe", "tiff_pipe", "gif", "gif_pipe", "svg_pipe", "pgm_pipe", "ppm_pipe", "j2k_pipe", "jpegxl_pipe", "qoi_pipe", "dds_pipe"];
 
+    private static readonly string[] TruncationHints = ["moov atom not found", "partial file", "truncat", "end of file"];
+
     public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken ct = default)
     {
         var file = new FileInfo(path);
@@ -26,10 +28,15 @@ public static class MediaProbe
         }
         catch (Exception e) when (e is FFProbeException or FFProbeProcessException or JsonException or FormatException)
         {
-            string detail = e is FFProbeProcessException p ? LastLine(p.StandardError) : e.Message;
-            var kind = detail.Contains("moov atom not found", StringComparison.OrdinalIgnoreCase) || detail.Contains("truncat", StringComparison.OrdinalIgnoreCase)
-                ? MediaError.Truncated : MediaError.NotMedia;
-            throw new MediaException(kind, kind == MediaError.Truncated
+            var lines = e is FFProbeProcessException p ? p.StandardError.Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => l.Trim()).ToList() : [e.Message];
+            string all = string.Join(" ", lines);
+            // A guess "with low score" means ffprobe did not recognise the bytes as that format at all.
+            bool guessed = all.Contains("misdetection possible", StringComparison.OrdinalIgnoreCase)
+                || (all.Contains("moov atom not found", StringComparison.OrdinalIgnoreCase) && !LooksLikeIsoMedia(path));
+            bool truncated = !guessed && TruncationHints.Any(h => all.Contains(h, StringComparison.OrdinalIgnoreCase));
+            string detail = guessed ? "its content matches no audio or video format" : lines.FirstOrDefault(l => TruncationHints.Any(h => l.Contains(h, StringComparison.OrdinalIgnoreCase))) ?? lines.LastOrDefault() ?? "ffprobe failed";
+            detail = detail.Contains("] ") ? detail[(detail.IndexOf("] ", StringComparison.Ordinal) + 2)..] : detail;
+            throw new MediaException(truncated ? MediaError.Truncated : MediaError.NotMedia, truncated
                 ? $"{file.Name} is truncated or corrupt ({detail})."
                 : $"{file.Name} is not a media file ffmpeg can read ({detail}).", e);
         }
@@ -52,7 +59,9 @@ public static class MediaProbe
                 videoRaw.Index, videoRaw.CodecName, videoRaw.Width!.Value, videoRaw.Height!.Value, RotationOf(videoRaw),
                 videoRaw.FrameRate ?? "0/0", SafeRate(videoRaw.FrameRate), SafeRate(videoRaw.AvgFrameRate),
                 Extension(videoRaw, "time_base") ?? "1/1000", ParseDouble(videoRaw.StartTime), videoRaw.PixelFormat ?? "",
-                videoRaw.ColorSpace, videoRaw.ColorPrimaries, videoRaw.ColorTransfer);
+                videoRaw.ColorSpace, videoRaw.ColorPrimaries, videoRaw.ColorTransfer,
+                long.TryParse(Extension(videoRaw, "nb_frames")?.Trim('"'), out var nb) ? nb : 0, ParseDouble(videoRaw.Duration),
+                DeclaredFramesExact: format.StartsWith("mov,mp4", StringComparison.Ordinal));
         }
 
         var audio = raw.Streams.Where(s => s.CodecType == "audio")
@@ -63,6 +72,16 @@ public static class MediaProbe
 
         return new MediaInfo(Path.GetFullPath(path), isPhoto ? MediaKind.Photo : MediaKind.Video, format, file.Length,
             analysis.Duration.TotalSeconds, video, audio, raw.Streams.Count, others);
+    }
+
+    /// <summary>True when the file starts like an MP4/MOV box structure (so a missing index means a cut file, not a non-media file).</summary>
+    private static bool LooksLikeIsoMedia(string path)
+    {
+        Span<byte> head = stackalloc byte[8];
+        using var f = File.OpenRead(path);
+        if (f.Read(head) < 8) return false;
+        var type = System.Text.Encoding.ASCII.GetString(head[4..]);
+        return type is "ftyp" or "moov" or "mdat" or "free" or "wide" or "skip" or "pnot";
     }
 
     /// <summary>Counter-clockwise degrees (0, 90, 180, 270) by which players turn the stored picture: the display matrix's rotation, as ffprobe prints it.</summary>
@@ -92,6 +111,4 @@ public static class MediaProbe
 
     private static double ParseDouble(string? s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
-    private static string LastLine(IReadOnlyList<string> lines) =>
-        lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim() ?? "ffprobe failed";
 }

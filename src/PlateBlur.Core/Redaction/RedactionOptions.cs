@@ -9,7 +9,9 @@ public enum RedactionMode { Blur, Pixelate, Fill }
 /// <param name="Pad">Padding added on every side, as a fraction of the box's width and height.</param>
 /// <param name="MinPadPixels">Padding never smaller than this, so small plates get a safety margin too.</param>
 /// <param name="Polygon">Where the model gives plate corners, cover the padded quadrilateral instead of the whole padded box.</param>
-public sealed record RedactionOptions(RedactionMode Mode = RedactionMode.Blur, float Pad = 0.15f, float MinPadPixels = 3, bool Polygon = false)
+/// <param name="MinHeightRatio">The covered box is at least this share of its width tall: the default model, trained on 3:1 Chinese plates,
+/// draws 2:1 US and Japanese plates too flat, and motorcycle plates are taller still.</param>
+public sealed record RedactionOptions(RedactionMode Mode = RedactionMode.Blur, float Pad = 0.15f, float MinPadPixels = 3, bool Polygon = false, float MinHeightRatio = 0.45f)
 {
     public RedactionOptions Validate()
     {

@@ -8,8 +8,13 @@ namespace PlateBlur.Core.Redaction;
 public static class Redactor
 {
     /// <summary>The padded, frame-clipped box that is actually covered for a mask.</summary>
-    public static BoxF Covered(BoxF box, RedactionOptions o, int width, int height) =>
-        box.Pad(o.Pad, o.MinPadPixels).Clip(width, height);
+    public static BoxF Covered(BoxF box, RedactionOptions o, int width, int height)
+    {
+        var padded = box.Pad(o.Pad, o.MinPadPixels);
+        float minH = padded.W * o.MinHeightRatio;
+        if (padded.H < minH) padded = new BoxF(padded.X, padded.CenterY - minH / 2, padded.W, minH);
+        return padded.Clip(width, height);
+    }
 
     public static void Apply(YuvFrame frame, IEnumerable<MaskBox> masks, RedactionOptions o)
     {
@@ -129,10 +134,10 @@ public static class Redactor
         for (int i = 0; i < n; i++) buf[start + i * stride] = tmp[i];
     }
 
-    /// <summary>Blocks of a third of the region's short side: at most three blocks across the plate's height.</summary>
+    /// <summary>Square blocks as tall as the region: one row of flat blocks along the plate, too coarse for any character to survive.</summary>
     private static void Pixelate(PlaneView p, RectI r)
     {
-        int block = Math.Max(4, (Math.Min(r.W, r.H) + 2) / 3);
+        int block = Math.Max(4, Math.Min(r.W, r.H));
         for (int by = r.Y0; by < r.Y1; by += block)
         for (int bx = r.X0; bx < r.X1; bx += block)
         {

@@ -73,33 +73,15 @@ public sealed class Tracker(TrackingOptions options)
             bool hasPrev = next > 0, hasNext = next < t.Hits.Count;
             if (hasPrev && hasNext)
             {
+                // Association only continues a track across gaps of at most GapFrames, so any gap inside a track is bridged.
                 long fa = t.Hits.Keys[next - 1], fb = t.Hits.Keys[next];
                 var a = t.Hits.Values[next - 1].Box; var b = t.Hits.Values[next].Box;
-                if (fb - fa - 1 <= options.GapFrames)
-                {
-                    masks.Add(new MaskBox(a.Lerp(b, (float)(frame - fa) / (fb - fa)), t.Id, MaskKind.Interpolated));
-                    continue;
-                }
-                // A gap too long to bridge: extend both ends into it.
-                if (frame - fa <= options.ExtendFrames) masks.Add(Extend(a, t.Hits.Values[Math.Max(0, next - 2)].Box, fa - t.Hits.Keys[Math.Max(0, next - 2)], frame - fa, t.Id));
-                if (fb - frame <= options.ExtendFrames) masks.Add(Extend(b, t.Hits.Values[Math.Min(t.Hits.Count - 1, next + 1)].Box, t.Hits.Keys[Math.Min(t.Hits.Count - 1, next + 1)] - fb, fb - frame, t.Id));
+                masks.Add(new MaskBox(a.Lerp(b, (float)(frame - fa) / (fb - fa)), t.Id, MaskKind.Interpolated));
                 continue;
             }
             masks.Add(new MaskBox(t.Predict(frame).Union(hasPrev ? t.Hits.Values[^1].Box : t.Hits.Values[0].Box), t.Id, MaskKind.Extended));
         }
         return masks;
-    }
-
-    /// <summary>Covers both the anchor box and where it would be after <paramref name="steps"/> frames moving away from <paramref name="other"/>.</summary>
-    private static MaskBox Extend(BoxF anchor, BoxF other, long otherDt, long steps, int id)
-    {
-        var moved = anchor;
-        if (otherDt > 0)
-        {
-            float k = (float)steps / otherDt;
-            moved = anchor.Offset((anchor.X - other.X) * k, (anchor.Y - other.Y) * k);
-        }
-        return new MaskBox(anchor.Union(moved), id, MaskKind.Extended);
     }
 
     private static int LowerBound(IList<long> keys, long value)

@@ -1,0 +1,77 @@
+using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Media;
+using PlateBlur.Testing;
+
+namespace PlateBlur.Core.Tests.Media;
+
+/// <summary>The video path end to end on generated clips: what comes out must play exactly like what went in.</summary>
+public class VideoPipelineTests(ModelFixture model) : IClassFixture<ModelFixture>
+{
+    [SharedFact]
+    public async Task Variable_frame_rate_keeps_every_timestamp_and_the_audio_untouched()
+    {
+        using var dir = TestEnv.TempDir();
+        var src = Clips.VariableFrameRate(dir.File("vfr.mp4"));
+        var info = await MediaProbe.ProbeAsync(src);
+        var timeline = await FrameTimeline.ScanAsync(src, info.Video!);
+        Assert.True(timeline.IsVariableFrameRate, "the generated clip must be VFR for this test to mean anything");
+
+        var report = await model.Anonymizer.AnonymizeFileAsync(src, dir.File("out.mp4"), overwrite: false);
+        var inPts = Clips.VideoPts(src);
+        var outPts = Clips.VideoPts(dir.File("out.mp4"));
+        Assert.Equal(inPts.Count, outPts.Count);
+        Assert.Equal(2 * 30 + 2 * 12 + 2 * 60, outPts.Count);
+        for (int i = 0; i < inPts.Count; i++) Assert.Equal(inPts[i], outPts[i], 4);
+        Assert.Equal(Clips.AudioMd5(src), Clips.AudioMd5(dir.File("out.mp4")));
+        Assert.Equal(Clips.StreamField(src, "a:0", "start_time"), Clips.StreamField(dir.File("out.mp4"), "a:0", "start_time"));
+        Assert.True(report.Output!.VariableFrameRate);
+        Assert.Equal(inPts.Count, report.Counts.Frames);
+    }
+
+    [SharedTheory]
+    [InlineData("h265.mkv", "libx265", "libopus", "matroska", "h264", "opus")]
+    [InlineData("vp9.webm", "libvpx-vp9", "libopus", "matroska", "vp9", "opus")]
+    [InlineData("mpeg4.avi", "mpeg4", "libmp3lame", "avi", "h264", "mp3")]
+    [InlineData("h264.mov", "libx264", "pcm_s16le", "mov", "h264", "pcm_s16le")]
+    [InlineData("h264.mp4", "libx264", "aac", "mov", "h264", "aac")]
+    public async Task Each_input_family_comes_out_in_its_container_with_audio_copied(
+        string name, string videoCodec, string audioCodec, string formatPrefix, string outVideo, string outAudio)
+    {
+        using var dir = TestEnv.TempDir();
+        var src = Clips.Make(dir.File(name), videoCodec, audioCodec, seconds: 1.2, extra: videoCodec == "libx265" ? "-x265-params log-level=error" : "");
+        var output = dir.File("out" + Path.GetExtension(name));
+        var report = await model.Anonymizer.AnonymizeFileAsync(src, output, overwrite: false);
+        Assert.StartsWith(formatPrefix, report.Output!.Format);
+        Assert.Equal(outVideo, report.Output.VideoCodec);
+        Assert.Equal([outAudio], report.Output.AudioCodecs);
+        Assert.Equal(Clips.AudioMd5(src), Clips.AudioMd5(output));
+        Assert.Equal(report.Input.FrameCount, report.Output.FrameCount);
+        Assert.Equal(30, report.Output.FrameCount);
+    }
+
+    [SharedFact]
+    public async Task Rotation_metadata_and_stored_size_are_preserved()
+    {
+        using var dir = TestEnv.TempDir();
+        var plain = Clips.Make(dir.File("plain.mp4"), size: "320x180", seconds: 1);
+        TestEnv.Ffmpeg($"-i \"{plain}\" -c copy -metadata:s:v:0 rotate=90 \"{dir.File("rot.mp4")}\"");
+        var report = await model.Anonymizer.AnonymizeFileAsync(dir.File("rot.mp4"), dir.File("out.mp4"), overwrite: false);
+        Assert.Equal(90, report.Input.Rotation);
+        Assert.Equal(90, report.Output!.Rotation);
+        Assert.Equal((320, 180), (report.Output.Width, report.Output.Height));
+    }
+
+    [SharedFact]
+    public async Task Frames_flow_with_bounded_memory_for_a_long_video()
+    {
+        using var dir = TestEnv.TempDir();
+        var src = Clips.Make(dir.File("long.mp4"), size: "640x360", seconds: 20, fps: 25, audioCodec: "none");
+        long before = GC.GetTotalMemory(true);
+        var peak = 0L;
+        var progress = new Progress<AnonymizeProgress>(_ => peak = Math.Max(peak, GC.GetTotalMemory(false)));
+        var report = await model.Anonymizer.AnonymizeFileAsync(src, dir.File("out.mp4"), false, null, progress);
+        Assert.Equal(500, report.Counts.Frames);
+        // 500 frames of 640x360 I420 are 173 MB; the pipeline holds a few dozen at most.
+        Assert.True(peak - before < 60_000_000, $"managed memory grew by {(peak - before) / 1e6:0} MB");
+    }
+}

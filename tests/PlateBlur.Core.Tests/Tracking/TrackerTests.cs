@@ -1,0 +1,97 @@
+using PlateBlur.Core.Detection;
+using PlateBlur.Core.Tracking;
+
+namespace PlateBlur.Core.Tests.Tracking;
+
+using Detection = PlateBlur.Core.Detection.Detection;
+
+public class TrackerTests
+{
+    private static Detection At(float x, float y = 100) => new(new BoxF(x, y, 40, 12), 0.8f);
+
+    /// <summary>Feeds frames 0..n-1 where the plate moves 5 px a frame; frames in <paramref name="dropped"/> have no detection.</summary>
+    private static Tracker Run(int n, ISet<int> dropped, TrackingOptions? o = null, int start = 0)
+    {
+        var t = new Tracker(o ?? new TrackingOptions(GapFrames: 3, ExtendFrames: 2));
+        for (int f = 0; f < n; f++)
+            t.Add(f, f >= start && !dropped.Contains(f) ? [At(100 + 5 * f)] : []);
+        return t;
+    }
+
+    [Fact]
+    public void Gap_of_three_frames_is_interpolated()
+    {
+        var t = Run(20, new HashSet<int> { 8, 9, 10 });
+        for (int f = 8; f <= 10; f++)
+        {
+            var m = Assert.Single(t.MasksFor(f));
+            Assert.Equal(MaskKind.Interpolated, m.Kind);
+            Assert.Equal(100 + 5 * f, m.Box.X, 3); // linear motion is recovered exactly
+        }
+        Assert.Equal(1, t.TracksStarted);
+    }
+
+    [Fact]
+    public void Gap_longer_than_the_limit_is_not_bridged_but_both_ends_are_extended()
+    {
+        var t = Run(30, new HashSet<int>(Enumerable.Range(8, 8))); // frames 8..15 missing: 8 > 3
+        Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(8)).Kind);
+        Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(9)).Kind);
+        Assert.Empty(t.MasksFor(10));
+        Assert.Empty(t.MasksFor(13));
+        Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(14)).Kind);
+        Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(15)).Kind);
+        // The extension follows the motion: at frame 9 the box reaches where the plate would be.
+        var m9 = t.MasksFor(9)[0].Box;
+        Assert.True(m9.Right >= 100 + 5 * 9 + 40, $"extension {m9} should cover the plate at x={100 + 5 * 9}");
+    }
+
+    [Fact]
+    public void Track_is_extended_before_its_first_and_after_its_last_detection()
+    {
+        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2));
+        for (int f = 0; f < 20; f++) t.Add(f, f is >= 5 and <= 12 ? [At(100 + 5 * f)] : []);
+        Assert.Empty(t.MasksFor(2));
+        Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(3)).Kind);
+        Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(4)).Kind);
+        Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(14)).Kind);
+        Assert.Empty(t.MasksFor(15));
+        // Frame 4 extends backwards along the motion: it covers where the plate was (x = 120).
+        var b = t.MasksFor(4)[0].Box;
+        Assert.True(b.X <= 120 && b.Right >= 160, $"{b}");
+    }
+
+    [Fact]
+    public void A_single_detection_is_enough_to_mask()
+    {
+        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 0));
+        for (int f = 0; f < 10; f++) t.Add(f, f == 4 ? [At(100)] : []);
+        Assert.Equal(MaskKind.Detected, Assert.Single(t.MasksFor(4)).Kind);
+        Assert.Empty(t.MasksFor(3));
+        Assert.Empty(t.MasksFor(5));
+    }
+
+    [Fact]
+    public void Two_plates_keep_their_own_tracks_through_dropped_frames()
+    {
+        var t = new Tracker(new TrackingOptions(GapFrames: 4, ExtendFrames: 1));
+        var rng = new Random(7);
+        for (int f = 0; f < 40; f++)
+        {
+            var dets = new List<Detection>();
+            if (rng.NextDouble() > 0.3) dets.Add(At(100 + 4 * f, 100));
+            if (rng.NextDouble() > 0.3) dets.Add(At(600 - 3 * f, 300));
+            t.Add(f, dets);
+        }
+        Assert.Equal(2, t.TracksStarted);
+        for (int f = 1; f < 39; f++) Assert.Equal(2, t.MasksFor(f).Select(m => m.TrackId).Distinct().Count());
+    }
+
+    [Fact]
+    public void Frames_must_be_added_in_order()
+    {
+        var t = new Tracker(new TrackingOptions());
+        t.Add(5, []);
+        Assert.Throws<ArgumentException>(() => t.Add(5, []));
+    }
+}
