@@ -4,4 +4,5 @@ using PlateBlur.Cli.Commands;
 var root = new RootCommand("PlateBlur: finds vehicle licence plates in videos and photos and covers them, before the media is published or shared.");
 root.Subcommands.Add(AnonymizeCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -31,6 +31,26 @@ public sealed class PipelineOptions
             command.Options.Add(o);
     }
 
+    /// <summary>The flags that reproduce <paramref name="o"/> on another plateblur command line.</summary>
+    public static IEnumerable<string> ToArgs(PlateBlurOptions o)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        yield return "--model"; yield return o.Model;
+        yield return "--threshold"; yield return o.Threshold.ToString(inv);
+        yield return "--tiles"; yield return o.Tiles ? "true" : "false";
+        yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
+        yield return "--gap-frames"; yield return o.GapFrames.ToString(inv);
+        yield return "--extend-frames"; yield return o.ExtendFrames.ToString(inv);
+        yield return "--mode"; yield return o.Mode.ToString();
+        yield return "--pad"; yield return o.Pad.ToString(inv);
+        if (o.Polygon) yield return "--polygon";
+        yield return "--codec"; yield return o.Codec.ToString();
+        if (o.Crf is { } crf) { yield return "--crf"; yield return crf.ToString(inv); }
+        yield return "--preset"; yield return o.Preset;
+        if (o.KeepLocation) yield return "--keep-location";
+        yield return "--threads"; yield return o.Threads.ToString(inv);
+    }
+
     public PlateBlurOptions Bind(ParseResult r) => D with
     {
         Model = r.GetValue(Model)!,

@@ -8,7 +8,7 @@ using PlateBlur.Core.Tracking;
 namespace PlateBlur.Core.Anonymization;
 
 /// <summary>What one processed frame range produced.</summary>
-public sealed record SegmentResult(int FirstIndex, int EndIndex, long Frames, long Detections, int Tracks, IReadOnlyList<FrameMasks> Masks, StageTimings Timings);
+public sealed record SegmentResult(int FirstIndex, int EndIndex, long Frames, long Detections, int Tracks, IReadOnlyList<FrameMasks> Masks, StageTimings Timings, long Inferences);
 
 /// <summary>Decodes, detects, tracks, masks and encodes one frame range of a video, reading a few frames of overlap on each side so tracks are warm at the cuts, and writing only its own frames.</summary>
 public static class SegmentProcessor
@@ -27,6 +27,7 @@ public static class SegmentProcessor
         int readFirst = Math.Max(0, firstIndex - overlap), readEnd = Math.Min(timeline.FrameCount, endIndex + overlap);
 
         var tracker = new Tracker(tracking);
+        long inferencesBefore = scanner.Plates.Inferences;
         var pending = new Queue<YuvFrame>();
         var records = new List<FrameMasks>();
         var total = Stopwatch.StartNew();
@@ -86,7 +87,7 @@ public static class SegmentProcessor
         await writer.CompleteAsync();
         encode += clock.Elapsed.TotalSeconds;
         return new SegmentResult(firstIndex, endIndex, written, detections, tracker.TracksStarted, records,
-            new StageTimings(decode, detect, track, redact, encode, 0, 0, total.Elapsed.TotalSeconds));
+            new StageTimings(decode, detect, track, redact, encode, 0, 0, total.Elapsed.TotalSeconds), scanner.Plates.Inferences - inferencesBefore);
     }
 
     /// <summary>Runs the scanner on the upright view of the frame and returns boxes in stored-frame pixels.</summary>

@@ -20,7 +20,7 @@ public static class VideoAnonymizer
 
         using var partial = new PartialFile(outputPath);
         using var videoPart = new PartialFile(Path.ChangeExtension(outputPath, ".mp4"), "partial-video");
-        var encode = new EncodeSettings(plan.VideoEncoder, options.Crf, options.Preset, options.Threads);
+        var encode = new EncodeSettings(plan.VideoEncoder, options.Crf, options.Preset);
         var segment = await SegmentProcessor.ProcessAsync(source, timeline, 0, timeline.FrameCount, 0, videoPart.TempPath, scanner, options, encode, progress, ct);
 
         var clock = Stopwatch.StartNew();
@@ -46,8 +46,9 @@ public static class VideoAnonymizer
             Output = Facts(outInfo with { Path = partial.FinalPath }, outTimeline),
             Model = model,
             Options = options,
-            Counts = new Counts(segment.Frames, segment.Masks.Count, segment.Masks.Sum(m => m.Boxes.Count), segment.Detections, segment.Tracks),
+            Counts = new Counts(segment.Frames, segment.Masks.Count, segment.Masks.Sum(m => m.Boxes.Count), segment.Detections, segment.Tracks, segment.Inferences),
             Timings = timings,
+            PeakMemoryMb = ProcessStats.PeakMemoryMb(),
             Warnings = warnings,
             Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
             Frames = segment.Masks,

@@ -16,6 +16,8 @@ public sealed record AnonymizationReport
     public required PlateBlurOptions Options { get; init; }
     public required Counts Counts { get; init; }
     public required StageTimings Timings { get; init; }
+    /// <summary>Peak resident memory of the process that wrote the report (Linux VmHWM), in MB.</summary>
+    public double PeakMemoryMb { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
     public IReadOnlyList<string> Metadata { get; init; } = [];
     public IReadOnlyList<FrameMasks> Frames { get; init; } = [];
@@ -49,7 +51,8 @@ public sealed record MediaFacts(
 
 public sealed record ModelFacts(string Name, string File, string Sha256, string Licence, int InputSize, string Layout);
 
-public sealed record Counts(long Frames, long FramesWithMasks, long Masks, long Detections, int Tracks);
+/// <param name="Inferences">Detector runs (whole frame, tiles, crops) over the whole file.</param>
+public sealed record Counts(long Frames, long FramesWithMasks, long Masks, long Detections, int Tracks, long Inferences = 0);
 
 /// <summary>Seconds spent per stage. Decode and encode run in ffmpeg processes beside detection, so they count the time the pipeline waited on them.</summary>
 public sealed record StageTimings(double Decode, double Detect, double Track, double Redact, double Encode, double Mux, double Verify, double Total)
@@ -66,3 +69,18 @@ public sealed record MaskRecord(float X, float Y, float W, float H, int Track, s
 public sealed record QcReport(bool Passed, int Samples, float Threshold, IReadOnlyList<QcSampleResult> Results, string? ContactSheet);
 
 public sealed record QcSampleResult(long Frame, double Time, IReadOnlyList<MaskRecord> Residual);
+
+/// <summary>Facts about the running process that reports include.</summary>
+public static class ProcessStats
+{
+    /// <summary>Peak resident set so far in MB (Linux VmHWM); 0 where /proc is not available.</summary>
+    public static double PeakMemoryMb()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line == null ? 0 : Math.Round(double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024, 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+    }
+}

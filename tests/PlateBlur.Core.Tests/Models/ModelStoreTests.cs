@@ -1,0 +1,51 @@
+using PlateBlur.Core.Detection;
+using PlateBlur.Core.Models;
+using PlateBlur.Testing;
+
+namespace PlateBlur.Core.Tests.Models;
+
+public class ModelStoreTests
+{
+    private static ModelSpec Spec(string sha) => new()
+    {
+        Name = "tiny", File = "tiny.onnx", MirrorPath = "sub/tiny.onnx", Sha256 = sha, Licence = "test", Layout = OutputLayout.Yolov5,
+    };
+
+    [Fact]
+    public async Task Mirror_copy_is_verified_and_cached()
+    {
+        using var dir = TestEnv.TempDir();
+        Directory.CreateDirectory(dir.File("mirror/sub"));
+        await File.WriteAllTextAsync(dir.File("mirror/sub/tiny.onnx"), "model bytes");
+        string sha = await ModelStore.Sha256Async(dir.File("mirror/sub/tiny.onnx"));
+        var store = new ModelStore(dir.File("cache"), dir.File("mirror"), new ModelManifest("tiny", "tiny", [Spec(sha)]));
+        string path = await store.FetchAsync(Spec(sha));
+        Assert.Equal(dir.File("cache/tiny.onnx"), path);
+        Assert.Equal("model bytes", await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public async Task A_file_with_the_wrong_sha256_is_refused_and_not_cached()
+    {
+        using var dir = TestEnv.TempDir();
+        Directory.CreateDirectory(dir.File("mirror/sub"));
+        await File.WriteAllTextAsync(dir.File("mirror/sub/tiny.onnx"), "tampered");
+        var spec = Spec(new string('0', 64));
+        var store = new ModelStore(dir.File("cache"), dir.File("mirror"), new ModelManifest("tiny", "tiny", [spec]));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => store.FetchAsync(spec));
+        Assert.Contains("does not match", e.Message);
+        Assert.Empty(Directory.GetFiles(dir.File("cache")));
+    }
+
+    [Fact]
+    public void Manifest_default_model_is_listed_with_a_url_and_sha256()
+    {
+        var m = ModelManifest.Embedded;
+        var d = m.Find(m.Default);
+        Assert.Equal("y5fu_640x_sim.onnx", d.File);
+        Assert.StartsWith("https://", d.Url);
+        Assert.Equal(64, d.Sha256.Length);
+        Assert.Equal(OutputLayout.Yolov5Face, d.Layout);
+        Assert.Equal(OutputLayout.Yolox, m.Find(m.VehicleDefault).Layout);
+    }
+}
