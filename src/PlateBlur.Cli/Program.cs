@@ -5,4 +5,6 @@ var root = new RootCommand("PlateBlur: finds vehicle licence plates in videos an
 root.Subcommands.Add(AnonymizeCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(EvalVideoCommand.Create());
 return await root.Parse(args).InvokeAsync();

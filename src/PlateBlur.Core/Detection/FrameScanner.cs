@@ -13,26 +13,29 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
     public TimeSpan Elapsed { get; private set; }
 
     /// <summary>Scans a frame. <paramref name="frameIndex"/> picks this frame's share of the tiles (pass -1 to search every tile).</summary>
-    public List<Detection> Scan(IImageSource image, long frameIndex = -1)
+    public List<Detection> Scan(IImageSource image, long frameIndex = -1) => Nms.Merge(ScanRaw(image, frameIndex, options.Threshold));
+
+    /// <summary>Every pass's detections at <paramref name="threshold"/>, before merging. Merging those with a score of at least t
+    /// gives exactly what <see cref="Scan"/> gives at threshold t, so one low-threshold pass serves a whole threshold sweep.</summary>
+    public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold)
     {
         var sw = Stopwatch.StartNew();
         var whole = new BoxF(0, 0, image.Width, image.Height);
-        var found = plates.Detect(image, whole, options.Threshold);
+        var found = plates.Detect(image, whole, threshold);
         // A picture smaller than the model input is enlarged by the letterbox, and a plate that fills it becomes larger
         // than anything the model learned: search it at its native size as well.
         if (Math.Max(image.Width, image.Height) < plates.InputSize * 0.9f)
-            found.AddRange(plates.Detect(image, whole, options.Threshold, maxScale: 1f));
+            found.AddRange(plates.Detect(image, whole, threshold, maxScale: 1f));
         if (options.Tiles)
         {
             var tiles = TilesFor(image.Width, image.Height);
             int every = frameIndex < 0 ? 1 : Math.Min(options.TileEvery, Math.Max(1, tiles.Count));
             for (int i = 0; i < tiles.Count; i++)
                 if (every == 1 || i % every == (int)(frameIndex % every))
-                    found.AddRange(plates.Detect(image, tiles[i], options.Threshold));
+                    found.AddRange(plates.Detect(image, tiles[i], threshold));
         }
-        var merged = Nms.Merge(found);
         Elapsed += sw.Elapsed;
-        return merged;
+        return found;
     }
 
     public List<BoxF> TilesFor(int width, int height)

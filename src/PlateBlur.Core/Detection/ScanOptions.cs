@@ -5,7 +5,7 @@ namespace PlateBlur.Core.Detection;
 /// <param name="Tiles">Also search overlapping native-resolution tiles when the frame is larger than the model input.</param>
 /// <param name="TileEvery">Video only: each tile is searched every this many frames (round robin); 1 = every tile on every frame.</param>
 /// <param name="TileOverlap">Overlap between neighbouring tiles as a fraction of the tile size.</param>
-public sealed record ScanOptions(float Threshold = 0.2f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f)
+public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f)
 {
     public ScanOptions Validate()
     {

@@ -80,11 +80,16 @@ public sealed class Photo
     /// <summary>Encodes the pixels without any metadata: EXIF (with GPS and thumbnails) is not carried over.</summary>
     public void Save(string path, SKEncodedImageFormat format, int quality = 92)
     {
+        using var file = File.Create(path);
+        Encode(file, format, quality, Path.GetFileName(path));
+    }
+
+    public void Encode(Stream output, SKEncodedImageFormat format, int quality = 92, string name = "photo")
+    {
         var info = new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(info);
         Rgba.AsSpan().CopyTo(bitmap.GetPixelSpan());
-        using var file = File.Create(path);
-        if (!bitmap.Encode(file, format, quality))
-            throw new MediaException(MediaError.EncodeFailed, $"Encoding {Path.GetFileName(path)} as {format} failed.");
+        if (!bitmap.Encode(output, format, quality))
+            throw new MediaException(MediaError.EncodeFailed, $"Encoding {name} as {format} failed.");
     }
 }

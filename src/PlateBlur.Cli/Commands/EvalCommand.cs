@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Evaluation;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Models;
+using PlateBlur.Core.Reports;
+using SkiaSharp;
+
+namespace PlateBlur.Cli.Commands;
+
+/// <summary>plateblur eval: recall, coverage recall, precision and speed of anonymize on annotated photos, with a threshold curve and a gallery of misses.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string[]>("--data") { Description = "Folder(s) of annotated photos", Required = true, AllowMultipleArgumentsPerToken = true };
+        var format = new Option<DatasetFormat?>("--format") { Description = "openalpr | yolo | coco (default: detected from the folder)" };
+        var outDir = new Option<string>("--out") { Description = "Folder for eval.md, eval.json, threshold.png and missed.png", DefaultValueFactory = _ => "eval-out" };
+        var extra = new Option<string?>("--extra-labels") { Description = "Supplementary labels for real plates the dataset leaves unannotated (file x y w h per line)" };
+        var pipeline = new PipelineOptions();
+        var cmd = new Command("eval", "Measure detection and masking on annotated photos (the same detection and masking as anonymize)");
+        cmd.Options.Add(data); cmd.Options.Add(format); cmd.Options.Add(outDir); cmd.Options.Add(extra);
+        pipeline.AddTo(cmd);
+        cmd.SetAction(async (r, ct) =>
+        {
+            try
+            {
+                var options = pipeline.Bind(r);
+                string o = r.GetValue(outDir)!;
+                var images = new List<AnnotatedImage>();
+                foreach (var d in r.GetValue(data)!)
+                {
+                    if (!Directory.Exists(d)) throw new DirectoryNotFoundException($"{d} is not a folder.");
+                    images.AddRange(Datasets.Load(d, r.GetValue(format) ?? Datasets.Detect(d)));
+                }
+                images = Datasets.AddSupplementary(images, r.GetValue(extra));
+                if (images.Count == 0) throw new InvalidDataException("No annotated photos found.");
+                using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
+                var progress = new LineProgress("eval", images.Count);
+                var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, progress);
+                var redaction = options.RedactionOptions();
+                var main = PhotoEvaluator.Score(results, options.Threshold, redaction);
+                float[] sweep = [0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f];
+                var curve = sweep.Select(t => PhotoEvaluator.Score(results, t, redaction)).ToList();
+
+                Directory.CreateDirectory(o);
+                string table = Table(main, anonymizer.Model.Name, string.Join(", ", r.GetValue(data)!.Select(Path.GetFileName)));
+                Console.WriteLine(table);
+                await File.WriteAllTextAsync(Path.Combine(o, "eval.md"), table + "\n\n" + CurveTable(curve) + "\n", ct);
+                await File.WriteAllTextAsync(Path.Combine(o, "eval.json"), JsonSerializer.Serialize(new { model = anonymizer.Model, options, metrics = main, curve }, AnonymizationReport.Json), ct);
+                Charts.LineChart(Path.Combine(o, "threshold.png"), $"{anonymizer.Model.Name} on {images.Count} photos", "score threshold", "share of plates / detections",
+                [
+                    new Series("coverage recall", Charts.Palette[0], curve.Select(m => ((double)m.Threshold, m.CoverageRecall)).ToList()),
+                    new Series("recall (IoU>=0.5)", Charts.Palette[2], curve.Select(m => ((double)m.Threshold, m.Recall)).ToList()),
+                    new Series("precision", Charts.Palette[1], curve.Select(m => ((double)m.Threshold, m.Precision)).ToList()),
+                ]);
+                WriteGallery(Path.Combine(o, "missed.png"), results, options.Threshold, redaction);
+                Console.Error.WriteLine($"wrote {o}/eval.md, eval.json, threshold.png, missed.png");
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or MediaException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"plateblur: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+
+    public static string Table(PhotoMetrics m, string model, string data)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return string.Join("\n",
+            $"| data | model | threshold | images | plates | recall (IoU>=0.5) | coverage recall | precision | false-negative rate | mean IoU | FP per image | ms/image detect | ms/image end to end |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            string.Format(inv, "| {0} | {1} | {2:0.##} | {3} | {4} | {5:P2} ({6}) | {7:P2} ({8}) | {9:P2} | {10:P2} | {11:0.000} | {12:0.00} | {13:0.0} | {14:0.0} |",
+                data, model, m.Threshold, m.Images, m.Plates, m.Recall, m.Matched, m.CoverageRecall, m.Covered, m.Precision, m.FalseNegativeRate, m.MeanIou,
+                m.FalsePositivesPerImage, m.DetectMsPerImage, m.EndToEndMsPerImage));
+    }
+
+    private static string CurveTable(IEnumerable<PhotoMetrics> curve) => string.Join("\n",
+        new[] { "| threshold | recall (IoU>=0.5) | coverage recall | precision | FP per image |", "|---|---|---|---|---|" }
+        .Concat(curve.Select(m => string.Format(CultureInfo.InvariantCulture, "| {0:0.00} | {1:P2} | {2:P2} | {3:P2} | {4:0.00} |", m.Threshold, m.Recall, m.CoverageRecall, m.Precision, m.FalsePositivesPerImage))));
+
+    /// <summary>Every plate not covered: a crop around it with the truth (green) and the nearest detection at any score (red, with its score).</summary>
+    private static void WriteGallery(string path, IReadOnlyList<ImageResult> results, float threshold, Core.Redaction.RedactionOptions redaction)
+    {
+        var cells = new List<(SKBitmap, string)>();
+        try
+        {
+            foreach (var (image, truth, nearest, coverage) in PhotoEvaluator.Missed(results, threshold, redaction))
+            {
+                var photo = Photo.Load(image.Image);
+                var region = truth.Pad(1.0f, 40);
+                var boxes = new List<(Core.Detection.BoxF, SKColor)> { (truth, SKColors.LimeGreen) };
+                if (nearest != null) boxes.Add((nearest.Box, SKColors.Red));
+                cells.Add((Charts.Crop(photo.Rgba, photo.Width, photo.Height, region, boxes),
+                    $"{Path.GetFileName(image.Image)} cov {coverage:P0}" + (nearest != null ? $" near {nearest.Score:0.00}" : " no det")));
+            }
+            Charts.Sheet(path, $"{cells.Count} plates not covered at threshold {threshold:0.##} (green: truth, red: nearest detection at any score >= {PhotoEvaluator.SweepMinimum})", cells, 4, 300);
+        }
+        finally
+        {
+            foreach (var (b, _) in cells) b.Dispose();
+        }
+    }
+}
+
+/// <summary>Plain progress lines every few seconds for batch commands.</summary>
+public sealed class LineProgress(string what, int total) : IProgress<int>
+{
+    private readonly System.Diagnostics.Stopwatch _sw = System.Diagnostics.Stopwatch.StartNew();
+    private double _last;
+
+    public void Report(int done)
+    {
+        double t = _sw.Elapsed.TotalSeconds;
+        if (t - _last < 5 && done < total) return;
+        _last = t;
+        double rate = done / Math.Max(t, 1e-3);
+        Console.Error.WriteLine($"{what}: {done}/{total} ({(double)done / total:P0}), {rate:0.0}/s, ETA {ConsoleProgress.Format((total - done) / Math.Max(rate, 1e-9))}");
+    }
+}

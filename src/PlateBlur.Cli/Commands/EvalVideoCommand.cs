@@ -1,0 +1,147 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Evaluation;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Models;
+using PlateBlur.Core.Reports;
+using SkiaSharp;
+
+namespace PlateBlur.Cli.Commands;
+
+/// <summary>plateblur eval-video: plate-frames leaked by the full anonymize path, on annotated videos or on synthetic clips made from annotated photos.</summary>
+public static class EvalVideoCommand
+{
+    public sealed record Output(string Mode, object Options, string Model, IReadOnlyList<ClipScore> Clips, Totals Totals, IReadOnlyList<ClipRecipe>? Recipes);
+
+    public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps);
+
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Videos with NAME.boxes.txt annotations, or annotated photos to make synthetic clips from", Required = true };
+        var annotations = new Option<string?>("--annotations") { Description = "Folder of NAME.boxes.txt files when they are not beside the videos" };
+        var clips = new Option<int>("--clips") { Description = "Synthetic mode: number of clips", DefaultValueFactory = _ => 12 };
+        var seed = new Option<int>("--seed") { Description = "Synthetic mode: generator seed", DefaultValueFactory = _ => 20261127 };
+        var size = new Option<string>("--size") { Description = "Synthetic mode: frame size", DefaultValueFactory = _ => "1280x720" };
+        var frames = new Option<int>("--frames") { Description = "Synthetic mode: frames per clip (30 fps)", DefaultValueFactory = _ => 60 };
+        var outDir = new Option<string>("--out") { Description = "Folder for eval-video.md/.json, leaks.png and (synthetic) the clips' recipes and boxes", DefaultValueFactory = _ => "eval-video-out" };
+        var baseline = new Option<string?>("--baseline") { Description = "An earlier eval-video --out folder: its leaks are drawn above this run's in leaks.png" };
+        var keep = new Option<bool>("--keep-clips") { Description = "Keep the generated and anonymized clips in --out" };
+        var pipeline = new PipelineOptions();
+        var cmd = new Command("eval-video", "Measure plate-frames leaked by the full anonymize path on annotated or synthetic videos");
+        foreach (var o in new Option[] { data, annotations, clips, seed, size, frames, outDir, baseline, keep }) cmd.Options.Add(o);
+        pipeline.AddTo(cmd);
+        cmd.SetAction(async (r, ct) =>
+        {
+            try
+            {
+                var options = pipeline.Bind(r);
+                string dataDir = r.GetValue(data)!, o = Path.GetFullPath(r.GetValue(outDir)!);
+                if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"{dataDir} is not a folder.");
+                Directory.CreateDirectory(o);
+                string work = r.GetValue(keep) ? Directory.CreateDirectory(Path.Combine(o, "clips")).FullName : Directory.CreateTempSubdirectory("plateblur-evalvideo-").FullName;
+                using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
+                var jobs = new List<(string Name, string Video, List<TruthBox> Truth)>();
+                List<ClipRecipe>? recipes = null;
+                string annotationDir = r.GetValue(annotations) ?? dataDir;
+                var annotated = Directory.EnumerateFiles(dataDir).Where(f => OutputPlan.IsVideoExtension(Path.GetExtension(f)))
+                    .Select(v => (v, box: Path.Combine(annotationDir, Path.GetFileNameWithoutExtension(v) + ".boxes.txt"))).Where(x => File.Exists(x.box)).OrderBy(x => x.v, StringComparer.Ordinal).ToList();
+                string mode;
+                if (annotated.Count > 0)
+                {
+                    mode = "annotated videos";
+                    jobs.AddRange(annotated.Select(a => (Path.GetFileName(a.v), a.v, VideoEvaluator.ReadBoxes(a.box))));
+                }
+                else
+                {
+                    mode = "synthetic clips";
+                    var wh = r.GetValue(size)!.Split('x').Select(int.Parse).ToArray();
+                    var photos = Datasets.Load(dataDir, Datasets.Detect(dataDir));
+                    recipes = SyntheticClips.Plan(photos, r.GetValue(clips), r.GetValue(seed), wh[0], wh[1], r.GetValue(frames));
+                    await File.WriteAllTextAsync(Path.Combine(o, "recipes.json"), JsonSerializer.Serialize(new { seed = r.GetValue(seed), data = Path.GetFullPath(dataDir), recipes }, AnonymizationReport.Json), ct);
+                    Directory.CreateDirectory(Path.Combine(o, "boxes"));
+                    foreach (var recipe in recipes)
+                    {
+                        Console.Error.WriteLine($"rendering {recipe.Name} from {recipe.Source}");
+                        string video = Path.Combine(work, recipe.Name + ".mp4");
+                        var truth = await SyntheticClips.RenderAsync(recipe, photos.First(p => Path.GetFileName(p.Image) == recipe.Source), video, ct);
+                        VideoEvaluator.WriteBoxes(Path.Combine(o, "boxes", recipe.Name + ".boxes.txt"), truth, $"{recipe.Name}: synthetic, {recipe.Frames} frames {recipe.Width}x{recipe.Height}");
+                        jobs.Add((recipe.Name, video, truth));
+                    }
+                }
+                if (jobs.Count == 0) throw new InvalidDataException($"{dataDir} has neither annotated videos nor annotated photos.");
+
+                var scores = new List<ClipScore>();
+                var progress = new ConsoleProgress(quiet: false);
+                foreach (var (name, video, truth) in jobs)
+                {
+                    string output = Path.Combine(work, "anonymized-" + Path.GetFileNameWithoutExtension(video) + Path.GetExtension(video));
+                    var report = await anonymizer.AnonymizeFileAsync(video, output, overwrite: true, null, progress, ct);
+                    progress.Done();
+                    scores.Add(VideoEvaluator.Score(name, truth, report));
+                }
+                var totals = Total(scores);
+                string table = Table(scores, totals);
+                Console.WriteLine(table);
+                var result = new Output(mode, options, anonymizer.Model.Name, scores, totals, recipes);
+                await File.WriteAllTextAsync(Path.Combine(o, "eval-video.md"), $"Mode: {mode}; model {anonymizer.Model.Name}\n\n{table}\n", ct);
+                await File.WriteAllTextAsync(Path.Combine(o, "eval-video.json"), JsonSerializer.Serialize(result, AnonymizationReport.Json), ct);
+                var baselineScores = r.GetValue(baseline) is { } b ? ReadScores(Path.Combine(b, "eval-video.json")) : null;
+                LeakChart(Path.Combine(o, "leaks.png"), scores, baselineScores);
+                if (!r.GetValue(keep)) Directory.Delete(work, true);
+                Console.Error.WriteLine($"wrote {o}/eval-video.md, eval-video.json, leaks.png");
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or MediaException or InvalidOperationException or FormatException)
+            {
+                Console.Error.WriteLine($"plateblur: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+
+    public static Totals Total(IReadOnlyList<ClipScore> s)
+    {
+        int pf = s.Sum(c => c.PlateFrames), leaked = s.Sum(c => c.Leaked);
+        return new Totals(s.Count, pf, leaked, pf == 0 ? 0 : (double)leaked / pf, s.Select(c => c.LongestRun).DefaultIfEmpty(0).Max(),
+            s.Sum(c => c.MasksPerFrame * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Sum(c => c.Frames) / Math.Max(1e-9, s.Sum(c => c.Frames / Math.Max(c.Fps, 1e-9))));
+    }
+
+    public static string Table(IReadOnlyList<ClipScore> scores, Totals t)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string>
+        {
+            "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | masks per frame | fps |",
+            "|---|---|---|---|---|---|---|---|---|",
+        };
+        lines.AddRange(scores.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {7:0.00} | {8:0.0} |",
+            c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, c.Fps)));
+        lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {5:0.00} | {6:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, t.Fps));
+        return string.Join("\n", lines);
+    }
+
+    private static List<ClipScore>? ReadScores(string path) =>
+        File.Exists(path) ? JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(path), AnonymizationReport.Json).GetProperty("clips").Deserialize<List<ClipScore>>(AnonymizationReport.Json) : null;
+
+    /// <summary>One row per clip (and per baseline clip above it): green = plate covered, red = plate leaked, grey = no plate.</summary>
+    public static void LeakChart(string path, IReadOnlyList<ClipScore> scores, IReadOnlyList<ClipScore>? baseline)
+    {
+        var green = new SKColor(0x4c, 0xaf, 0x50); var red = new SKColor(0xe5, 0x39, 0x35); var grey = new SKColor(0xe6, 0xe6, 0xe6);
+        IReadOnlyList<SKColor> Cells(ClipScore c)
+        {
+            var leaked = c.LeakedFrames.ToHashSet(); var plate = c.PlateFrameIndexes.ToHashSet();
+            return Enumerable.Range(0, c.Frames).Select(f => leaked.Contains(f) ? red : plate.Contains(f) ? green : grey).ToList();
+        }
+        var rows = new List<(string, IReadOnlyList<SKColor>)>();
+        foreach (var c in scores)
+        {
+            if (baseline?.FirstOrDefault(b => b.Clip == c.Clip) is { } old)
+                rows.Add(($"{old.Clip} before: {old.Leaked}/{old.PlateFrames} leaked", Cells(old)));
+            rows.Add(($"{c.Clip}{(baseline != null ? " now" : "")}: {c.Leaked}/{c.PlateFrames} leaked", Cells(c)));
+        }
+        Charts.StripChart(path, "Plate-frames over time (one cell per frame)", rows, [("plate covered", green), ("plate leaked", red), ("no plate", grey)]);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text.Json;
+using PlateBlur.Core.Detection;
+using PlateBlur.Core.Media;
+
+namespace PlateBlur.Core.Evaluation;
+
+/// <summary>A photo with its ground-truth plate boxes (pixels, top-left origin, upright picture).</summary>
+public sealed record AnnotatedImage(string Image, IReadOnlyList<BoxF> Plates);
+
+public enum DatasetFormat { Openalpr, Yolo, Coco }
+
+/// <summary>Readers for the annotation layouts eval accepts.</summary>
+public static class Datasets
+{
+    public static DatasetFormat Detect(string folder)
+    {
+        if (Directory.Exists(Path.Combine(folder, "labels")) && Directory.Exists(Path.Combine(folder, "images"))) return DatasetFormat.Yolo;
+        if (Directory.EnumerateFiles(folder, "*.json").Any()) return DatasetFormat.Coco;
+        return DatasetFormat.Openalpr;
+    }
+
+    public static List<AnnotatedImage> Load(string folder, DatasetFormat format) => format switch
+    {
+        DatasetFormat.Yolo => LoadYolo(folder),
+        DatasetFormat.Coco => LoadCoco(Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal).First()),
+        _ => LoadOpenalpr(folder),
+    };
+
+    /// <summary>openalpr benchmark layout: NAME.txt holds "file x y w h text" (tab or space separated), one plate per line.</summary>
+    public static List<AnnotatedImage> LoadOpenalpr(string folder)
+    {
+        var byImage = new SortedDictionary<string, List<BoxF>>(StringComparer.Ordinal);
+        foreach (var txt in Directory.EnumerateFiles(folder, "*.txt"))
+            foreach (var line in File.ReadLines(txt).Where(l => !string.IsNullOrWhiteSpace(l) && !l.StartsWith('#')))
+            {
+                var f = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length < 5) throw new InvalidDataException($"{txt}: expected 'file x y w h [text]', got '{line}'.");
+                string image = Path.Combine(folder, f[0]);
+                if (!byImage.TryGetValue(image, out var list)) byImage[image] = list = [];
+                list.Add(new BoxF(F(f[1]), F(f[2]), F(f[3]), F(f[4])));
+            }
+        return byImage.Select(kv => new AnnotatedImage(kv.Key, kv.Value)).ToList();
+    }
+
+    /// <summary>YOLO layout: images/NAME.ext and labels/NAME.txt with "class cx cy w h" normalised to the image size.</summary>
+    public static List<AnnotatedImage> LoadYolo(string folder)
+    {
+        var list = new List<AnnotatedImage>();
+        foreach (var image in Directory.EnumerateFiles(Path.Combine(folder, "images")).Where(f => Photo.IsPhotoExtension(Path.GetExtension(f))).Order(StringComparer.Ordinal))
+        {
+            string label = Path.Combine(folder, "labels", Path.GetFileNameWithoutExtension(image) + ".txt");
+            var boxes = new List<BoxF>();
+            if (File.Exists(label))
+            {
+                var (w, h) = ImageSize(image);
+                foreach (var line in File.ReadLines(label).Where(l => !string.IsNullOrWhiteSpace(l)))
+                {
+                    var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (f.Length < 5) throw new InvalidDataException($"{label}: expected 'class cx cy w h', got '{line}'.");
+                    boxes.Add(BoxF.FromCenter(F(f[1]) * w, F(f[2]) * h, F(f[3]) * w, F(f[4]) * h));
+                }
+            }
+            list.Add(new AnnotatedImage(image, boxes));
+        }
+        return list;
+    }
+
+    /// <summary>COCO JSON: images[{id, file_name}], annotations[{image_id, bbox:[x,y,w,h]}], paths relative to the JSON file.</summary>
+    public static List<AnnotatedImage> LoadCoco(string jsonPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(jsonPath));
+        string dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
+        var images = doc.RootElement.GetProperty("images").EnumerateArray()
+            .ToDictionary(i => i.GetProperty("id").GetInt64(), i => Path.Combine(dir, i.GetProperty("file_name").GetString()!));
+        var boxes = images.Keys.ToDictionary(k => k, _ => new List<BoxF>());
+        foreach (var a in doc.RootElement.GetProperty("annotations").EnumerateArray())
+        {
+            var b = a.GetProperty("bbox").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+            boxes[a.GetProperty("image_id").GetInt64()].Add(new BoxF(b[0], b[1], b[2], b[3]));
+        }
+        return images.OrderBy(kv => kv.Value, StringComparer.Ordinal).Select(kv => new AnnotatedImage(kv.Value, boxes[kv.Key])).ToList();
+    }
+
+    /// <summary>Adds plates from a supplementary label file ("image-file-name x y w h" lines) to the images it names.</summary>
+    public static List<AnnotatedImage> AddSupplementary(List<AnnotatedImage> images, string? path)
+    {
+        if (path == null || !File.Exists(path)) return images;
+        var extra = new Dictionary<string, List<BoxF>>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l) && !l.TrimStart().StartsWith('#')))
+        {
+            var f = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            if (!extra.TryGetValue(f[0], out var l)) extra[f[0]] = l = [];
+            l.Add(new BoxF(F(f[1]), F(f[2]), F(f[3]), F(f[4])));
+        }
+        return images.Select(i => extra.TryGetValue(Path.GetFileName(i.Image), out var more) ? i with { Plates = [.. i.Plates, .. more] } : i).ToList();
+    }
+
+    private static (int W, int H) ImageSize(string path)
+    {
+        using var codec = SkiaSharp.SKCodec.Create(path) ?? throw new InvalidDataException($"{path} cannot be read as an image.");
+        var info = codec.Info;
+        return (int)codec.EncodedOrigin >= 5 ? (info.Height, info.Width) : (info.Width, info.Height);
+    }
+
+    private static float F(string s) => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+}
