@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PlateBlur.Core;
+using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Detection;
+using PlateBlur.Core.Evaluation;
+using PlateBlur.Core.Reports;
+using PlateBlur.Testing;
+
+namespace PlateBlur.Cli.Tests;
+
+/// <summary>The eval commands on small subsets, checked against counts made another way.</summary>
+public class EvalCommandTests
+{
+    /// <summary>Share of a box's pixels inside any of the masks, counted pixel by pixel.</summary>
+    private static double PixelCoverage(BoxF t, IEnumerable<BoxF> masks)
+    {
+        int inside = 0, all = 0;
+        for (int y = (int)t.Y; y < (int)t.Bottom; y++)
+            for (int x = (int)t.X; x < (int)t.Right; x++)
+            {
+                all++;
+                if (masks.Any(m => x + 0.5 >= m.X && x + 0.5 < m.Right && y + 0.5 >= m.Y && y + 0.5 < m.Bottom)) inside++;
+            }
+        return all == 0 ? 1 : (double)inside / all;
+    }
+
+    [SharedFact]
+    public async Task Eval_coverage_count_equals_an_independent_count_over_anonymized_photos()
+    {
+        using var dir = TestEnv.TempDir();
+        Directory.CreateDirectory(dir.File("data"));
+        var picks = PlatePhotos.Load(TestEnv.Shared("data", "openalpr-us")).Where((_, i) => i % 28 == 0).ToList();
+        foreach (var p in picks)
+        {
+            File.Copy(p.Image, dir.File("data/" + Path.GetFileName(p.Image)));
+            File.Copy(Path.ChangeExtension(p.Image, ".txt"), dir.File("data/" + Path.GetFileNameWithoutExtension(p.Image) + ".txt"));
+        }
+        var r = CliRunner.Run("eval", "--data", dir.File("data"), "--out", dir.File("out"));
+        Assert.Equal(0, r.ExitCode);
+        foreach (var f in new[] { "eval.md", "eval.json", "threshold.png", "missed.png" }) Assert.True(File.Exists(dir.File("out/" + f)), f);
+
+        // Independent count: anonymize each photo for real and measure its report's masks pixel by pixel.
+        using var anonymizer = await Anonymizer.CreateAsync(new PlateBlurOptions { Threads = 2 }, TestEnv.Models);
+        int covered = 0;
+        foreach (var p in picks)
+        {
+            var report = await anonymizer.AnonymizeFileAsync(p.Image, dir.File(Path.GetFileName(p.Image)), overwrite: false);
+            var masks = report.Frames.SelectMany(f => f.Boxes).Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList();
+            if (PixelCoverage(p.Plate, masks) >= 0.9) covered++;
+        }
+        var m = Regex.Match(r.Stdout, @"\| (?<images>\d+) \| (?<plates>\d+) \| [\d.]+ % \((?<matched>\d+)\) \| (?<share>[\d.]+) % \((?<covered>\d+)\) \|");
+        Assert.True(m.Success, r.Stdout);
+        Assert.Equal(picks.Count, int.Parse(m.Groups["images"].Value));
+        Assert.Equal(covered, int.Parse(m.Groups["covered"].Value));
+        Assert.Equal(100.0 * covered / picks.Count, double.Parse(m.Groups["share"].Value, CultureInfo.InvariantCulture), 1);
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("out/eval.json")));
+        Assert.Equal(covered, json.RootElement.GetProperty("metrics").GetProperty("covered").GetInt32());
+    }
+
+    [SharedFact]
+    public void Eval_video_leak_count_equals_an_independent_count_from_the_reports()
+    {
+        using var dir = TestEnv.TempDir();
+        var r = CliRunner.Run("eval-video", "--data", TestEnv.Shared("data", "openalpr-eu"), "--clips", "3", "--frames", "24", "--size", "640x360",
+            "--out", dir.File("out"), "--keep-clips", "--preset", "ultrafast");
+        Assert.Equal(0, r.ExitCode);
+        int plateFrames = 0, leaked = 0;
+        foreach (var boxes in Directory.GetFiles(dir.File("out/boxes"), "*.boxes.txt"))
+        {
+            string clip = Path.GetFileName(boxes).Replace(".boxes.txt", "");
+            var report = AnonymizationReport.Read(dir.File($"out/clips/anonymized-{clip}.mp4.report.json"));
+            var masks = report.Frames.ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
+            foreach (var line in File.ReadLines(boxes).Where(l => !l.StartsWith('#')))
+            {
+                var v = line.Split(' ').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                plateFrames++;
+                if (PixelCoverage(new BoxF((float)v[1], (float)v[2], (float)v[3], (float)v[4]), masks.GetValueOrDefault((long)v[0]) ?? []) < 0.9) leaked++;
+            }
+        }
+        var total = Regex.Match(r.Stdout, @"\*\*all 3 clips\*\* \| \| \| (?<pf>\d+) \| (?<leaked>\d+) \|");
+        Assert.True(total.Success, r.Stdout);
+        Assert.Equal(plateFrames, int.Parse(total.Groups["pf"].Value));
+        Assert.Equal(leaked, int.Parse(total.Groups["leaked"].Value));
+        Assert.True(plateFrames >= 60, $"the clips show the plate in most frames ({plateFrames})");
+        Assert.True(File.Exists(dir.File("out/leaks.png")));
+        using var recipes = JsonDocument.Parse(File.ReadAllText(dir.File("out/recipes.json")));
+        Assert.Equal(3, recipes.RootElement.GetProperty("recipes").GetArrayLength());
+    }
+}
