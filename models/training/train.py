@@ -10,9 +10,10 @@ plates. CPU-first (1 thread, nice), resumable; uses CUDA when present.
 Re-running the same command resumes from OUT/last.pt (use --fresh to start
 over). Stages:
   1. teacher regions (cached in OUT/teacher_regions.json): the original model
-     runs on every training image, whole image and 640-px tiles of the image
-     upscaled to 1600 px on the long side; its detections (score >= 0.3) that
-     match no label become IGNORE regions (see README: unlabelled plates)
+     runs on the training images of --ignore-sets (default: the dashcam set),
+     whole image and 640-px tiles of the image upscaled to 1600 px on the long
+     side (at most 2.5x); its detections (score >= 0.3) that match no label
+     become IGNORE regions (see README: unlabelled plates)
   2. training on augmented crops (augment.py) with the loss in loss.py,
      AdamW, warm-up + cosine LR, EMA weights, gradient clipping
   3. every --eval-every iterations: validation of the EMA weights on the
@@ -56,9 +57,9 @@ def atomic_save(obj, path):
 
 # ------------------------------------------------------------ teacher regions
 
-def _tiles(img, long_side=1600, tile=640, overlap=160):
+def _tiles(img, long_side=1600, tile=640, overlap=160, max_up=2.5):
     h, w = img.shape[:2]
-    s = long_side / max(h, w)
+    s = min(long_side / max(h, w), max_up)
     if s <= 1.05 and max(h, w) <= tile:
         return []
     big = cv2.resize(img, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_LINEAR)
@@ -80,11 +81,26 @@ def _tiles(img, long_side=1600, tile=640, overlap=160):
     return out
 
 
-@torch.no_grad()
-def teacher_regions(items, teacher, device, out, thr=0.3, batch=16):
+def teacher_regions(items, teacher_path, device, out, ignore_sets):
+    """Ignore regions for the training images of the subsets in ignore_sets,
+    cached in OUT/teacher_regions.json (reused for any subset already there)."""
+    sel = [it for it in items if "all" in ignore_sets or it[0] in ignore_sets]
     path = os.path.join(out, "teacher_regions.json")
-    if os.path.exists(path):
-        return json.load(open(path))
+    cache = json.load(open(path)) if os.path.exists(path) else {}
+    todo = [it for it in sel if it[0] + "/" + it[1] not in cache]
+    if todo:
+        teacher = build_from_onnx(teacher_path).to(device)
+        cache.update(_teacher_regions(todo, teacher, device, out))
+        json.dump(cache, open(path, "w"))
+    keys = {it[0] + "/" + it[1] for it in sel}
+    res = {k: v for k, v in cache.items() if k in keys}
+    log(out, f"ignore regions from the teacher: {sum(len(v) for v in res.values())} in "
+             f"{sum(1 for v in res.values() if v)} images of {', '.join(sorted(ignore_sets))}")
+    return res
+
+
+@torch.no_grad()
+def _teacher_regions(items, teacher, device, out, thr=0.3, batch=16):
     t0 = time.time()
     res = {}
     n_regions = 0
@@ -150,7 +166,6 @@ def teacher_regions(items, teacher, device, out, thr=0.3, batch=16):
                             float(b[3] + 0.15 * h), float(d[4])])
         n_regions += len(regions)
         final[key] = regions
-    json.dump(final, open(path, "w"))
     log(out, f"teacher regions: {n_regions} unlabelled plate-like regions in {sum(1 for v in final.values() if v)} "
              f"of {len(items)} training images ({time.time() - t0:.0f} s)")
     return final
@@ -242,6 +257,10 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=10)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--ignore-sets", default="romanian-dashcam",
+                    help="subsets whose unlabelled teacher detections become ignore regions (comma list, "
+                         "'all', or 'none'); default: the dashcam set, where the teacher's extra hits are "
+                         "real unlabelled plates, while on Open Images/Roboflow they are mostly text and badges")
     ap.add_argument("--fresh", action="store_true", help="ignore OUT/last.pt")
     a = ap.parse_args()
 
@@ -256,9 +275,7 @@ def main():
     out = a.out
     log(out, f"device {device}, threads {a.threads}, {len(items)} train images, {len(val_items)} held-out")
 
-    teacher = build_from_onnx(a.init).to(device)
-    regions = teacher_regions(items, teacher, device, out)
-    del teacher
+    regions = teacher_regions(items, a.init, device, out, set(a.ignore_sets.split(",")))
 
     net = build_from_onnx(a.init).to(device).train()
     decay, no_decay = [], []
