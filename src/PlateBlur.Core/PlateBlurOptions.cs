@@ -13,6 +13,7 @@ public sealed record PlateBlurOptions
     // Detection
     public string Model { get; init; } = "hyperlpr3-640";
     public float Threshold { get; init; } = 0.1f;
+    public float ContinueThreshold { get; init; } = 0.05f;
     public bool Tiles { get; init; } = true;
     public int TileEvery { get; init; } = 3;
     public float TileOverlap { get; init; } = 0.25f;
@@ -38,11 +39,11 @@ public sealed record PlateBlurOptions
     public int SegmentOverlapFrames { get; init; } = 24;
     public int MaxSegmentsInFlight { get; init; } = 4;
     public int QcSamples { get; init; } = 12;
-    public float QcThreshold { get; init; } = 0.05f;
+    public float QcThreshold { get; init; } = 0.08f;
     public string SourcePolicy { get; init; } = "delete";
     public long MaxInputBytes { get; init; } = 20L * 1024 * 1024 * 1024;
 
-    public ScanOptions ScanOptions() => new ScanOptions(Threshold, Tiles, TileEvery, TileOverlap).Validate();
-    public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames).Validate();
+    public ScanOptions ScanOptions() => new ScanOptions(Threshold, Tiles, TileEvery, TileOverlap, Math.Min(ContinueThreshold, Threshold)).Validate();
+    public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: Threshold).Validate();
     public RedactionOptions RedactionOptions() => new RedactionOptions(Mode, Pad, Polygon: Polygon).Validate();
 }

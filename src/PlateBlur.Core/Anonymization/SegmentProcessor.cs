@@ -13,19 +13,29 @@ public sealed record SegmentResult(int FirstIndex, int EndIndex, long Frames, lo
 /// <summary>Decodes, detects, tracks, masks and encodes one frame range of a video, reading a few frames of overlap on each side so tracks are warm at the cuts, and writing only its own frames.</summary>
 public static class SegmentProcessor
 {
-    public static async Task<SegmentResult> ProcessAsync(
+    /// <summary>Processes frames [<paramref name="firstIndex"/>, <paramref name="endIndex"/>) of one file, reading <paramref name="overlap"/> extra frames on each side.</summary>
+    public static Task<SegmentResult> ProcessAsync(
         MediaInfo source, FrameTimeline timeline, int firstIndex, int endIndex, int overlap,
         string videoOutput, FrameScanner scanner, PlateBlurOptions options, EncodeSettings encodeSettings,
         IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
     {
         var video = source.RequireVideo();
         endIndex = Math.Min(endIndex, timeline.FrameCount);
+        overlap = Math.Max(overlap, options.TrackingOptions().Delay);
+        int readFirst = Math.Max(0, firstIndex - overlap), readEnd = Math.Min(timeline.FrameCount, endIndex + overlap);
+        var frames = FrameReader.ReadAsync(source.Path, video, timeline, readFirst, readEnd, ct);
+        return ProcessFramesAsync(frames, video, Path.GetFileName(source.Path), firstIndex, endIndex, videoOutput, scanner, options, encodeSettings, progress, ct);
+    }
+
+    /// <summary>Processes a stream of frames that carry global indices (overlap frames included) and encodes those in [<paramref name="firstIndex"/>, <paramref name="endIndex"/>).</summary>
+    public static async Task<SegmentResult> ProcessFramesAsync(
+        IAsyncEnumerable<YuvFrame> frames, VideoStreamInfo video, string label, int firstIndex, int endIndex,
+        string videoOutput, FrameScanner scanner, PlateBlurOptions options, EncodeSettings encodeSettings,
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
+    {
         if (firstIndex < 0 || firstIndex >= endIndex) throw new ArgumentOutOfRangeException(nameof(firstIndex), $"Empty frame range [{firstIndex},{endIndex}).");
         var tracking = options.TrackingOptions();
         var redaction = options.RedactionOptions();
-        overlap = Math.Max(overlap, tracking.Delay);
-        int readFirst = Math.Max(0, firstIndex - overlap), readEnd = Math.Min(timeline.FrameCount, endIndex + overlap);
-
         var tracker = new Tracker(tracking);
         long inferencesBefore = scanner.Plates.Inferences;
         var pending = new Queue<YuvFrame>();
@@ -58,15 +68,15 @@ public static class SegmentProcessor
             encode += clock.Elapsed.TotalSeconds;
             written++;
             if (progress != null && (written % 10 == 0 || f.Index == endIndex - 1))
-                progress.Report(new AnonymizeProgress(Path.GetFileName(source.Path), written, endIndex - firstIndex, masksSoFar, total.Elapsed));
+                progress.Report(new AnonymizeProgress(label, written, endIndex - firstIndex, masksSoFar, total.Elapsed));
         }
 
         var wait = Stopwatch.StartNew();
-        await foreach (var frame in FrameReader.ReadAsync(source.Path, video, timeline, readFirst, readEnd, ct))
+        await foreach (var frame in frames.WithCancellation(ct))
         {
             decode += wait.Elapsed.TotalSeconds;
             clock.Restart();
-            var found = Detect(scanner, frame, video.Rotation);
+            var found = Detect(scanner, frame, video.Rotation, threshold: scanner.Options.ContinueThreshold);
             detect += clock.Elapsed.TotalSeconds;
             detections += frame.Index >= firstIndex && frame.Index < endIndex ? found.Count : 0;
             clock.Restart();
@@ -82,7 +92,7 @@ public static class SegmentProcessor
         }
         while (pending.Count > 0) await FinalizeAsync(pending.Dequeue());
         if (written != endIndex - firstIndex)
-            throw new MediaException(MediaError.Truncated, $"{Path.GetFileName(source.Path)}: frames {firstIndex}–{endIndex - 1} gave {written} frames.");
+            throw new MediaException(MediaError.Truncated, $"{label}: frames {firstIndex}–{endIndex - 1} gave {written} frames.");
         clock.Restart();
         await writer.CompleteAsync();
         encode += clock.Elapsed.TotalSeconds;
@@ -91,12 +101,15 @@ public static class SegmentProcessor
     }
 
     /// <summary>Runs the scanner on the upright view of the frame and returns boxes in stored-frame pixels.</summary>
-    public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation)
+    /// <param name="allTiles">Search every tile instead of this frame's round-robin share.</param>
+    /// <param name="threshold">Score floor (default: the scanner's threshold).</param>
+    public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation, bool allTiles = false, float? threshold = null)
     {
         IImageSource image = new YuvImageSource(frame);
-        if (rotation == 0) return scanner.Scan(image, frame.Index);
+        long index = allTiles ? -1 : frame.Index;
+        if (rotation == 0) return scanner.Scan(image, index, threshold);
         var rotated = new RotatedImageSource(image, rotation);
-        return scanner.Scan(rotated, frame.Index).Select(d => d.MapBack(rotated.ToStored)).ToList();
+        return scanner.Scan(rotated, index, threshold).Select(d => d.MapBack(rotated.ToStored)).ToList();
     }
 
     /// <summary>Tags the encoded stream with the source's colour description, so players show the same colours.</summary>

@@ -13,7 +13,8 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
     public TimeSpan Elapsed { get; private set; }
 
     /// <summary>Scans a frame. <paramref name="frameIndex"/> picks this frame's share of the tiles (pass -1 to search every tile).</summary>
-    public List<Detection> Scan(IImageSource image, long frameIndex = -1) => Nms.Merge(ScanRaw(image, frameIndex, options.Threshold));
+    public List<Detection> Scan(IImageSource image, long frameIndex = -1, float? threshold = null) =>
+        Nms.Merge(ScanRaw(image, frameIndex, threshold ?? options.Threshold));
 
     /// <summary>Every pass's detections at <paramref name="threshold"/>, before merging. Merging those with a score of at least t
     /// gives exactly what <see cref="Scan"/> gives at threshold t, so one low-threshold pass serves a whole threshold sweep.</summary>

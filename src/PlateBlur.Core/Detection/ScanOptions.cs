@@ -5,11 +5,14 @@ namespace PlateBlur.Core.Detection;
 /// <param name="Tiles">Also search overlapping native-resolution tiles when the frame is larger than the model input.</param>
 /// <param name="TileEvery">Video only: each tile is searched every this many frames (round robin); 1 = every tile on every frame.</param>
 /// <param name="TileOverlap">Overlap between neighbouring tiles as a fraction of the tile size.</param>
-public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f)
+/// <param name="ContinueThreshold">Video: detections down to this score keep an existing track alive (they never start one), so a plate
+/// whose score flickers around the threshold stays masked.</param>
+public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f)
 {
     public ScanOptions Validate()
     {
         if (Threshold is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "threshold must be between 0 and 1");
+        if (ContinueThreshold <= 0 || ContinueThreshold > Threshold) throw new ArgumentOutOfRangeException(nameof(ContinueThreshold), ContinueThreshold, "continue threshold must be above 0 and at most the threshold");
         if (TileEvery < 1) throw new ArgumentOutOfRangeException(nameof(TileEvery), TileEvery, "tile-every must be at least 1");
         if (TileOverlap is < 0 or > 0.75f) throw new ArgumentOutOfRangeException(nameof(TileOverlap), TileOverlap, "tile overlap must be 0–0.75");
         return this;

@@ -8,6 +8,18 @@ namespace PlateBlur.Core.Media;
 /// <remarks>Frames come in stored orientation (no auto-rotation) and carry their exact source timestamps, matched against the packet timeline.</remarks>
 public static class FrameReader
 {
+    /// <summary>Reads consecutive pieces of a stream stored in separate files (a segment and its neighbours), giving every frame its global index.</summary>
+    public static async IAsyncEnumerable<YuvFrame> ReadPiecesAsync(IEnumerable<FramePiece> pieces,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        foreach (var p in pieces)
+            await foreach (var frame in ReadAsync(p.Path, p.Video, p.Timeline, p.FirstIndex, p.EndIndex, ct))
+            {
+                frame.Index += p.GlobalOffset;
+                yield return frame;
+            }
+    }
+
     /// <summary>Reads frames with timeline indices in [<paramref name="firstIndex"/>, <paramref name="endIndex"/>).</summary>
     public static async IAsyncEnumerable<YuvFrame> ReadAsync(
         string path, VideoStreamInfo video, FrameTimeline timeline, int firstIndex = 0, int endIndex = int.MaxValue,
@@ -85,3 +97,6 @@ public static class FrameReader
         }
     }
 }
+
+/// <summary>Frames [FirstIndex, EndIndex) of one file, whose frame 0 is frame GlobalOffset of the whole stream.</summary>
+public sealed record FramePiece(string Path, VideoStreamInfo Video, FrameTimeline Timeline, int FirstIndex, int EndIndex, int GlobalOffset);

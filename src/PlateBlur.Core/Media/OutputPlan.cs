@@ -19,6 +19,13 @@ public sealed record OutputPlan(string Container, string FfmpegFormat, string Vi
             : throw new MediaException(MediaError.UnsupportedFormat, $"Output extension '{ext}' is not supported for video (use .mp4, .mov, .mkv, .webm or .avi).");
     }
 
+    /// <summary>The video encoder an output file gets (H.264 unless the container or the choice says otherwise).</summary>
+    public static string EncoderFor(string outputPath, VideoCodecChoice codec) =>
+        (codec == VideoCodecChoice.Auto ? (FormatFor(outputPath) == "webm" ? VideoCodecChoice.Vp9 : VideoCodecChoice.H264) : codec) switch
+        {
+            VideoCodecChoice.H265 => "libx265", VideoCodecChoice.Vp9 => "libvpx-vp9", _ => "libx264",
+        };
+
     /// <summary>Chooses encoders: H.264 unless the container needs VP9; audio is copied when the container can hold it.</summary>
     public static OutputPlan For(string outputPath, MediaInfo source, VideoCodecChoice codec)
     {

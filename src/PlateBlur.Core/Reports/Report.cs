@@ -22,6 +22,8 @@ public sealed record AnonymizationReport
     public IReadOnlyList<string> Metadata { get; init; } = [];
     public IReadOnlyList<FrameMasks> Frames { get; init; } = [];
     public QcReport? Qc { get; init; }
+    /// <summary>How the serverless pipeline ran this file (absent for local runs).</summary>
+    public PipelineFacts? Pipeline { get; init; }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -64,6 +66,9 @@ public sealed record StageTimings(double Decode, double Detect, double Track, do
 public sealed record FrameMasks(long Index, double Time, IReadOnlyList<MaskRecord> Boxes);
 
 public sealed record MaskRecord(float X, float Y, float W, float H, int Track, string Kind);
+
+/// <summary>Segments and stage times of a pipeline run.</summary>
+public sealed record PipelineFacts(string InstanceId, int Segments, bool SplitReEncoded, double SplitSeconds, double SlowestSegmentSeconds, double StitchSeconds);
 
 /// <summary>Quality control on the output: sampled frames re-detected at a lower threshold.</summary>
 public sealed record QcReport(bool Passed, int Samples, float Threshold, IReadOnlyList<QcSampleResult> Results, string? ContactSheet);

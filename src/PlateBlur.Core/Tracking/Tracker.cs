@@ -44,7 +44,7 @@ public sealed class Tracker(TrackingOptions options)
         }
         for (int d = 0; d < detections.Count; d++)
         {
-            if (usedDets.Contains(d)) continue;
+            if (usedDets.Contains(d) || detections[d].Score < options.StartThreshold) continue;
             var t = new Track(_nextId++);
             t.Hits[frame] = detections[d];
             _tracks.Add(t);

@@ -4,7 +4,8 @@ namespace PlateBlur.Core.Tracking;
 /// <param name="GapFrames">Gaps of up to this many frames between two detections of a track are filled by interpolation.</param>
 /// <param name="ExtendFrames">Each track is also masked this many frames before its first and after its last detection.</param>
 /// <param name="MatchIou">Minimum IoU between a detection and a track's predicted box to continue the track.</param>
-public sealed record TrackingOptions(int GapFrames = 12, int ExtendFrames = 6, float MatchIou = 0.05f)
+/// <param name="StartThreshold">A detection must score at least this to start a track; weaker ones only continue tracks.</param>
+public sealed record TrackingOptions(int GapFrames = 12, int ExtendFrames = 6, float MatchIou = 0.05f, float StartThreshold = 0f)
 {
     /// <summary>Frames the pipeline must hold back before a frame's masks are final.</summary>
     public int Delay => Math.Max(GapFrames, ExtendFrames);

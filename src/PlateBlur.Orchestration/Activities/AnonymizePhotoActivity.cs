@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.DurableTask;
+using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Reports;
+using PlateBlur.Orchestration.Storage;
+
+namespace PlateBlur.Orchestration.Activities;
+
+/// <summary>The photo road: detect, mask and write the photo and its report to work/&lt;id&gt;/result/.</summary>
+[DurableTask(Name)]
+public sealed class AnonymizePhotoActivity(BlobStore blobs, DetectorPool detectors) : PipelineActivity<PhotoWork, PhotoOutcome>
+{
+    public const string Name = "AnonymizePhoto";
+
+    public override async Task<PhotoOutcome> ExecuteAsync(PhotoWork w, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        using var local = new LocalWork(w.InstanceId, Name);
+        string path = local.File(WorkNames.LocalName("source", w.SourceBlob));
+        await blobs.DownloadAsync(Containers.Inbox, w.SourceBlob, path, ct);
+        string output = local.File(WorkNames.LocalName("result", w.OutputName));
+        try
+        {
+            var info = await MediaProbe.ProbeAsync(path, ct);
+            using var lease = await detectors.RentAsync(ct);
+            var report = await PhotoAnonymizer.RunAsync(info, output, lease.Anonymizer.Scanner, lease.Anonymizer.Model, detectors.Options, overwrite: true, ct);
+            report = report with
+            {
+                Input = report.Input with { Path = w.SourceBlob },
+                Output = report.Output! with { Path = w.OutputName },
+                Pipeline = new PipelineFacts(w.InstanceId, 0, false, 0, 0, 0),
+            };
+            string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);
+            await blobs.UploadAsync(output, Containers.Work, resultBlob, BlobStore.ContentTypeOf(w.OutputName), ct);
+            await blobs.UploadTextAsync(JsonSerializer.Serialize(report, AnonymizationReport.Json), Containers.Work, reportBlob, ct);
+            return new PhotoOutcome(true, null, resultBlob, reportBlob, report.Counts.Masks, sw.Elapsed.TotalSeconds);
+        }
+        catch (MediaException e)
+        {
+            return new PhotoOutcome(false, e.Message, null, null, 0, sw.Elapsed.TotalSeconds);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+using Microsoft.DurableTask;
+
+namespace PlateBlur.Orchestration.Activities;
+
+/// <summary>An activity the Durable Task worker runs by name, and the Functions host calls through a thin wrapper.</summary>
+public abstract class PipelineActivity<TIn, TOut> : TaskActivity<TIn, TOut>
+{
+    public override Task<TOut> RunAsync(TaskActivityContext context, TIn input) => ExecuteAsync(input, CancellationToken.None);
+
+    public abstract Task<TOut> ExecuteAsync(TIn input, CancellationToken ct);
+}

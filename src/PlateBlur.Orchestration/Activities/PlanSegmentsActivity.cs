@@ -1,0 +1,24 @@
+using Microsoft.DurableTask;
+using PlateBlur.Core.Media;
+using PlateBlur.Orchestration.Storage;
+
+namespace PlateBlur.Orchestration.Activities;
+
+public sealed record PlanWork(MediaJob Job, double TargetSeconds);
+
+/// <summary>Step 2: plans segments of about the target length at keyframes (or with keyframes to be forced when they are too sparse).</summary>
+[DurableTask(Name)]
+public sealed class PlanSegmentsActivity(BlobStore blobs) : PipelineActivity<PlanWork, SegmentPlan>
+{
+    public const string Name = "PlanSegments";
+
+    public override async Task<SegmentPlan> ExecuteAsync(PlanWork work, CancellationToken ct)
+    {
+        using var local = new LocalWork(work.Job.InstanceId, Name);
+        string path = local.File(WorkNames.LocalName("source", work.Job.BlobName));
+        await blobs.DownloadAsync(Containers.Inbox, work.Job.BlobName, path, ct);
+        var info = await MediaProbe.ProbeAsync(path, ct);
+        var timeline = await FrameTimeline.ScanAsync(path, info.RequireVideo(), ct);
+        return SegmentPlanner.Plan(timeline, work.TargetSeconds);
+    }
+}

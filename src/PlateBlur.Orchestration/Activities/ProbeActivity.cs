@@ -1,0 +1,45 @@
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+using PlateBlur.Core;
+using PlateBlur.Core.Media;
+using PlateBlur.Orchestration.Storage;
+
+namespace PlateBlur.Orchestration.Activities;
+
+/// <summary>Step 1: checks the blob (name, size) and probes it; bad input is rejected with a reason, never thrown.</summary>
+[DurableTask(Name)]
+public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILogger<ProbeActivity> log) : PipelineActivity<MediaJob, ProbeOutcome>
+{
+    public const string Name = "Probe";
+
+    public override async Task<ProbeOutcome> ExecuteAsync(MediaJob job, CancellationToken ct)
+    {
+        static ProbeOutcome Reject(string reason) => new(false, "", reason, 0, 0, 0, 0, 0);
+        if (WorkNames.Unsafe(job.BlobName) is { } unsafeName) return Reject(unsafeName);
+        var props = await blobs.PropertiesAsync(Containers.Inbox, job.BlobName, ct);
+        if (props == null) return Reject("the blob no longer exists in inbox");
+        if (props.ContentLength == 0) return Reject($"{job.BlobName} is empty (0 bytes)");
+        if (props.ContentLength > options.MaxInputBytes) return Reject($"{job.BlobName} is {props.ContentLength:N0} bytes, over the limit of {options.MaxInputBytes:N0}");
+        using var work = new LocalWork(job.InstanceId, Name);
+        string local = work.File(WorkNames.LocalName("source", job.BlobName));
+        await blobs.DownloadAsync(Containers.Inbox, job.BlobName, local, ct);
+        try
+        {
+            var info = await MediaProbe.ProbeAsync(local, ct);
+            if (info.Kind == MediaKind.Photo)
+            {
+                var photo = Photo.Load(local);
+                return new ProbeOutcome(true, "photo", null, 0, 1, photo.Width, photo.Height, 0);
+            }
+            var video = info.RequireVideo();
+            var timeline = await FrameTimeline.ScanAsync(local, video, ct);
+            if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames");
+            return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation);
+        }
+        catch (MediaException e)
+        {
+            log.LogWarning("Rejected {Blob}: {Reason}", job.BlobName, e.Message);
+            return Reject(e.Message.Replace("source" + Path.GetExtension(local), job.BlobName));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.DurableTask;
+using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Reports;
+using PlateBlur.Orchestration.Storage;
+
+namespace PlateBlur.Orchestration.Activities;
+
+/// <summary>Step 4, fanned out: one segment with a few frames of its neighbours for overlap → decode, detect, track, mask, encode → work/&lt;id&gt;/out/.</summary>
+[DurableTask(Name)]
+public sealed class ProcessSegmentActivity(BlobStore blobs, DetectorPool detectors) : PipelineActivity<SegmentWork, SegmentOutcome>
+{
+    public const string Name = "ProcessSegment";
+
+    public override async Task<SegmentOutcome> ExecuteAsync(SegmentWork w, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        using var local = new LocalWork(w.InstanceId, $"{Name}-{w.Segment.Index}");
+        var seg = w.Segment;
+        var pieces = new List<FramePiece>();
+        VideoStreamInfo? video = null;
+
+        async Task<(string Path, VideoStreamInfo Video, FrameTimeline Timeline)> Fetch(string blob, string name)
+        {
+            string path = local.File(name);
+            await blobs.DownloadAsync(Containers.Work, blob, path, ct);
+            var info = await MediaProbe.ProbeAsync(path, ct);
+            var v = info.RequireVideo();
+            return (path, v, await FrameTimeline.ScanAsync(path, v, ct));
+        }
+
+        if (w.PreviousBlob != null && w.OverlapFrames > 0)
+        {
+            var p = await Fetch(w.PreviousBlob, "prev.nut");
+            int n = p.Timeline.FrameCount;
+            pieces.Add(new FramePiece(p.Path, p.Video, p.Timeline, Math.Max(0, n - w.OverlapFrames), n, seg.FirstFrame - n));
+        }
+        var cur = await Fetch(w.SegmentBlob, "seg.nut");
+        video = cur.Video;
+        if (cur.Timeline.FrameCount != seg.EndFrame - seg.FirstFrame)
+            throw new InvalidDataException($"Segment {seg.Index} holds {cur.Timeline.FrameCount} frames, planned {seg.EndFrame - seg.FirstFrame}.");
+        pieces.Add(new FramePiece(cur.Path, cur.Video, cur.Timeline, 0, cur.Timeline.FrameCount, seg.FirstFrame));
+        if (w.NextBlob != null && w.OverlapFrames > 0)
+        {
+            var nx = await Fetch(w.NextBlob, "next.nut");
+            pieces.Add(new FramePiece(nx.Path, nx.Video, nx.Timeline, 0, Math.Min(w.OverlapFrames, nx.Timeline.FrameCount), seg.EndFrame));
+        }
+
+        // The split keeps the time base but not the rotation, which detection needs to see plates upright.
+        var srcVideo = video with { Rotation = w.Rotation };
+        using var lease = await detectors.RentAsync(ct);
+        var options = detectors.Options;
+        var encode = new EncodeSettings(OutputPlan.EncoderFor(w.OutputName, options.Codec), options.Crf, options.Preset);
+        string output = local.File("out.mp4");
+        var result = await SegmentProcessor.ProcessFramesAsync(FrameReader.ReadPiecesAsync(pieces, ct), srcVideo, $"segment {seg.Index}",
+            seg.FirstFrame, seg.EndFrame, output, lease.Anonymizer.Scanner, options, encode, null, ct);
+
+        string videoBlob = WorkNames.SegmentVideo(w.InstanceId, seg.Index), masksBlob = WorkNames.SegmentMasks(w.InstanceId, seg.Index);
+        await blobs.UploadAsync(output, Containers.Work, videoBlob, "video/mp4", ct);
+        await blobs.UploadTextAsync(JsonSerializer.Serialize(new SegmentMasks(result.Masks, result.Timings), AnonymizationReport.Json), Containers.Work, masksBlob, ct);
+        return new SegmentOutcome(seg.Index, videoBlob, masksBlob, result.Frames, result.Masks.Sum(m => m.Boxes.Count), result.Detections, result.Tracks, result.Inferences, sw.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>The masks and stage timings of one segment, stored beside its video for the final report.</summary>
+public sealed record SegmentMasks(IReadOnlyList<FrameMasks> Frames, StageTimings Timings);

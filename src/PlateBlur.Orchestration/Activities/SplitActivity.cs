@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Microsoft.DurableTask;
+using PlateBlur.Core.Media;
+using PlateBlur.Orchestration.Storage;
+
+namespace PlateBlur.Orchestration.Activities;
+
+public sealed record SplitWork(MediaJob Job, SegmentPlan Plan);
+
+/// <summary>Step 3: cuts the video into work/&lt;id&gt;/split/ (stream copy at keyframes; re-encoded with forced keyframes when they are too sparse).</summary>
+[DurableTask(Name)]
+public sealed class SplitActivity(BlobStore blobs) : PipelineActivity<SplitWork, SplitOutcome>
+{
+    public const string Name = "Split";
+
+    public override async Task<SplitOutcome> ExecuteAsync(SplitWork work, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        string id = work.Job.InstanceId;
+        using var local = new LocalWork(id, Name);
+        string path = local.File(WorkNames.LocalName("source", work.Job.BlobName));
+        await blobs.DownloadAsync(Containers.Inbox, work.Job.BlobName, path, ct);
+        var info = await MediaProbe.ProbeAsync(path, ct);
+        var (files, reEncoded) = await Splitter.SplitAsync(path, info.RequireVideo(), work.Plan, local.File("split"), ct);
+        var names = new List<string>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            names.Add(WorkNames.SplitSegment(id, i));
+            await blobs.UploadAsync(files[i], Containers.Work, names[^1], "video/x-nut", ct);
+        }
+        return new SplitOutcome(names, work.Plan.Segments.Select(s => s.EndFrame - s.FirstFrame).ToList(), reEncoded, sw.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.DurableTask;
+using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Media;
+using PlateBlur.Core.Reports;
+using PlateBlur.Orchestration.Storage;
+
+namespace PlateBlur.Orchestration.Activities;
+
+/// <summary>Step 5, fan-in: joins the segments, muxes the source's audio and metadata back by stream copy, and verifies the result against the source.</summary>
+[DurableTask(Name)]
+public sealed class StitchActivity(BlobStore blobs, DetectorPool detectors) : PipelineActivity<StitchWork, StitchOutcome>
+{
+    public const string Name = "Stitch";
+
+    public override async Task<StitchOutcome> ExecuteAsync(StitchWork w, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        using var local = new LocalWork(w.InstanceId, Name);
+        string sourcePath = local.File(WorkNames.LocalName("source", w.SourceBlob));
+        await blobs.DownloadAsync(Containers.Inbox, w.SourceBlob, sourcePath, ct);
+        var source = await MediaProbe.ProbeAsync(sourcePath, ct);
+        var timeline = await FrameTimeline.ScanAsync(sourcePath, source.RequireVideo(), ct);
+
+        var parts = new List<string>();
+        var frames = new List<FrameMasks>();
+        var timings = new StageTimings(0, 0, 0, 0, 0, 0, 0, 0);
+        foreach (var s in w.Segments.OrderBy(s => s.Index))
+        {
+            string part = local.File($"part-{s.Index:0000}.mp4");
+            await blobs.DownloadAsync(Containers.Work, s.VideoBlob, part, ct);
+            parts.Add(part);
+            var masks = JsonSerializer.Deserialize<SegmentMasks>(await blobs.ReadTextAsync(Containers.Work, s.MasksBlob, ct), AnonymizationReport.Json)!;
+            frames.AddRange(masks.Frames);
+            timings = timings.Add(masks.Timings);
+        }
+
+        var options = detectors.Options;
+        string output = local.File(WorkNames.LocalName("result", w.OutputName));
+        var plan = OutputPlan.For(w.OutputName, source, options.Codec);
+        var starts = w.Plan.Segments.Select(s => s.StartNs).Append(w.Plan.Segments[^1].EndNs).ToList();
+        var clock = Stopwatch.StartNew();
+        MediaInfo outInfo; FrameTimeline outTimeline;
+        try
+        {
+            await Muxer.MuxAsync(parts, starts, source, plan, output, options.KeepLocation, ct);
+            double mux = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            int expected = 1 + plan.Audio.Count + (plan.CopySubtitles ? source.OtherStreams.Count(s => s.Contains(":subtitle:")) : 0);
+            (outInfo, outTimeline) = await OutputVerifier.VerifyVideoAsync(output, source, timeline, expected, ct);
+            timings = timings with { Mux = mux, Verify = clock.Elapsed.TotalSeconds };
+        }
+        catch (MediaException e)
+        {
+            return new StitchOutcome(false, e.Message, null, null, 0, 0, 0, sw.Elapsed.TotalSeconds);
+        }
+
+        var report = new AnonymizationReport
+        {
+            Kind = "video",
+            Input = VideoAnonymizer.Facts(source with { Path = w.SourceBlob }, timeline),
+            Output = VideoAnonymizer.Facts(outInfo with { Path = w.OutputName }, outTimeline),
+            Model = await detectors.ModelFactsAsync(ct),
+            Options = options,
+            Counts = new Counts(timeline.FrameCount, frames.Count, frames.Sum(f => f.Boxes.Count), w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences)),
+            Timings = timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds },
+            PeakMemoryMb = ProcessStats.PeakMemoryMb(),
+            Frames = frames.OrderBy(f => f.Index).ToList(),
+            Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
+            Pipeline = new PipelineFacts(w.InstanceId, w.Segments.Count, w.Split.ReEncoded, w.Split.Seconds, w.Segments.Max(s => s.Seconds), sw.Elapsed.TotalSeconds),
+        };
+        string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);
+        await blobs.UploadAsync(output, Containers.Work, resultBlob, BlobStore.ContentTypeOf(w.OutputName), ct);
+        await blobs.UploadTextAsync(JsonSerializer.Serialize(report, AnonymizationReport.Json), Containers.Work, reportBlob, ct);
+        return new StitchOutcome(true, null, resultBlob, reportBlob, outTimeline.FrameCount, outTimeline.DurationNs / 1e9, outInfo.StreamCount, sw.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Microsoft.DurableTask;
+using PlateBlur.Core.Media;
+using PlateBlur.Orchestration.Activities;
+using PlateBlur.Orchestration.Storage;
+
+namespace PlateBlur.Orchestration;
+
+/// <summary>The orchestration for one inbox blob: probe, plan, split, fan out segments, stitch, QC, publish, source policy, notify, clean up.
+/// Photos take the short road. Deterministic: all I/O happens in activities.</summary>
+[DurableTask(Name)]
+public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, MediaOutcome>
+{
+    public const string Name = "AnonymizeMedia";
+
+    public override async Task<MediaOutcome> RunAsync(TaskOrchestrationContext context, MediaJob job)
+    {
+        var run = new Run(context, job);
+        try
+        {
+            return await run.ExecuteAsync();
+        }
+        catch (TaskFailedException e)
+        {
+            string reason = $"{e.TaskName} failed: {e.FailureDetails.ErrorMessage}";
+            await run.NotifyAsync(EventTypes.AnonymizationFailed, null, null, reason, "kept");
+            return run.Outcome("failed", null, reason, "kept");
+        }
+        finally
+        {
+            await run.CallAsync<int>(CleanupActivity.Name, new CleanupWork(job.InstanceId));
+        }
+    }
+
+    /// <summary>One execution's state: what it has learned so far, and the size of what went through history.</summary>
+    private sealed class Run(TaskOrchestrationContext ctx, MediaJob job)
+    {
+        private readonly TaskOptions _retry = TaskOptions.FromRetryPolicy(new RetryPolicy(Math.Max(1, job.Settings.ActivityAttempts), TimeSpan.FromSeconds(2), 2));
+        private ProbeOutcome? _probe;
+        private int _segments;
+        private long _frames, _masks;
+        private int _tracks;
+        private int _calls;
+        private long _bytes;
+
+        public async Task<T> CallAsync<T>(string name, object input)
+        {
+            _calls++;
+            _bytes += JsonSerializer.SerializeToUtf8Bytes(input).Length;
+            var result = await ctx.CallActivityAsync<T>(name, input, _retry);
+            _bytes += JsonSerializer.SerializeToUtf8Bytes(result).Length;
+            return result;
+        }
+
+        public MediaOutcome Outcome(string status, string? output, string? reason, string policy) =>
+            new(status, output, reason, _segments, _frames, _masks, policy, _calls, _bytes);
+
+        public async Task<MediaOutcome> ExecuteAsync()
+        {
+            ctx.SetCustomStatus(new { stage = "probe" });
+            _probe = await CallAsync<ProbeOutcome>(ProbeActivity.Name, job);
+            if (!_probe.Accepted)
+            {
+                await CallAsync<string>(QuarantineActivity.Name, new QuarantineWork(job.InstanceId, job.BlobName, _probe.Reason!));
+                await NotifyAsync(EventTypes.AnonymizationFailed, null, null, _probe.Reason, "kept");
+                return Outcome("rejected", null, _probe.Reason, "kept");
+            }
+            string outputName = WorkNames.OutputName(job.BlobName, _probe.Kind);
+            string resultBlob, reportBlob;
+            if (_probe.Kind == "photo")
+            {
+                ctx.SetCustomStatus(new { stage = "photo" });
+                var photo = await CallAsync<PhotoOutcome>(AnonymizePhotoActivity.Name, new PhotoWork(job.InstanceId, job.BlobName, outputName));
+                if (!photo.Ok) return await FailAsync(photo.Reason!);
+                (resultBlob, reportBlob, _frames, _masks) = (photo.ResultBlob!, photo.ReportBlob!, 1, photo.Masks);
+            }
+            else
+            {
+                ctx.SetCustomStatus(new { stage = "plan" });
+                var plan = await CallAsync<SegmentPlan>(PlanSegmentsActivity.Name, new PlanWork(job, job.Settings.SegmentSeconds));
+                _segments = plan.Segments.Count;
+                ctx.SetCustomStatus(new { stage = "split", segments = _segments });
+                var split = await CallAsync<SplitOutcome>(SplitActivity.Name, new SplitWork(job, plan));
+                var done = await FanOutAsync(plan, split, outputName);
+                ctx.SetCustomStatus(new { stage = "stitch", segments = _segments });
+                var stitch = await CallAsync<StitchOutcome>(StitchActivity.Name, new StitchWork(job.InstanceId, job.BlobName, outputName, plan, done, split));
+                if (!stitch.Verified) return await FailAsync(stitch.Reason!);
+                (resultBlob, reportBlob, _frames, _masks, _tracks) = (stitch.ResultBlob!, stitch.ReportBlob!, stitch.Frames, done.Sum(d => d.Masks), done.Sum(d => d.Tracks));
+            }
+            ctx.SetCustomStatus(new { stage = "qc" });
+            var qc = await CallAsync<QcOutcome>(QcSampleActivity.Name, new QcWork(job.InstanceId, resultBlob, reportBlob, outputName));
+            var published = await CallAsync<Published>(PublishActivity.Name, new PublishWork(job.InstanceId, job.BlobName, outputName, resultBlob, reportBlob, qc.ContactSheetBlob, qc.Passed));
+            if (!qc.Passed)
+            {
+                string reason = $"QC found {qc.Residual} residual plate detection(s) in {qc.Samples} sampled frames; the output is in quarantine and the source was kept";
+                await NotifyAsync(EventTypes.QcFailed, published, qc, reason, "kept");
+                return Outcome("qc-failed", published.Media, reason, "kept");
+            }
+            var policy = await CallAsync<SourcePolicyOutcome>(ApplySourcePolicyActivity.Name, new SourcePolicyWork(job.InstanceId, job.BlobName, job.ETag, job.Settings.SourcePolicy));
+            await NotifyAsync(EventTypes.MediaAnonymized, published, qc, null, policy.Applied);
+            return Outcome("anonymized", published.Media, null, policy.Applied);
+        }
+
+        /// <summary>One ProcessSegment per segment, at most MaxSegmentsInFlight at a time; results come back in segment order.</summary>
+        private async Task<List<SegmentOutcome>> FanOutAsync(SegmentPlan plan, SplitOutcome split, string outputName)
+        {
+            int cap = Math.Max(1, job.Settings.MaxSegmentsInFlight);
+            var running = new List<Task<SegmentOutcome>>();
+            var finished = new List<SegmentOutcome>();
+            var segs = plan.Segments;
+            for (int i = 0; i < segs.Count; i++)
+            {
+                if (running.Count >= cap)
+                {
+                    var first = await Task.WhenAny(running);
+                    running.Remove(first);
+                    finished.Add(await first);
+                    ctx.SetCustomStatus(new { stage = "segments", done = finished.Count, total = segs.Count });
+                }
+                var work = new SegmentWork(job.InstanceId, job.BlobName, outputName, segs[i], split.SegmentBlobs[i],
+                    i > 0 ? split.SegmentBlobs[i - 1] : null, i + 1 < segs.Count ? split.SegmentBlobs[i + 1] : null,
+                    job.Settings.OverlapFrames, _probe!.Rotation);
+                running.Add(CallAsync<SegmentOutcome>(ProcessSegmentActivity.Name, work));
+            }
+            foreach (var t in running) finished.Add(await t);
+            return finished.OrderBy(s => s.Index).ToList();
+        }
+
+        private async Task<MediaOutcome> FailAsync(string reason)
+        {
+            await NotifyAsync(EventTypes.AnonymizationFailed, null, null, reason, "kept");
+            return Outcome("failed", null, reason, "kept");
+        }
+
+        public Task<bool> NotifyAsync(string type, Published? published, QcOutcome? qc, string? reason, string policy)
+        {
+            var data = new MediaEventData(job.InstanceId, job.BlobName, _probe?.Kind ?? "unknown", published?.Media, published?.Report, published?.ContactSheet,
+                _frames, _masks, _tracks, _segments, _probe?.DurationSeconds ?? 0, (ctx.CurrentUtcDateTime - Started).TotalSeconds,
+                qc == null ? null : new QcSummary(qc.Passed, qc.Samples, qc.Residual), reason, policy);
+            return CallAsync<bool>(NotifyActivity.Name, new Notification(type, $"{Containers.Inbox}/{job.BlobName}", data));
+        }
+
+        private DateTime Started { get; } = ctx.CurrentUtcDateTime;
+    }
+}

@@ -1,0 +1,87 @@
+using PlateBlur.Core.Media;
+
+namespace PlateBlur.Orchestration;
+
+// Records that cross the orchestration boundary: blob names, counts and short strings only, never frames or long arrays,
+// so that orchestration history stays small.
+
+/// <summary>The input of one orchestration: a blob in inbox/ at one ETag, with the pipeline settings captured when it started
+/// (so a configuration change never alters a running orchestration on replay).</summary>
+public sealed record MediaJob(string InstanceId, string BlobName, string ETag, long SizeBytes, PipelineSettings Settings);
+
+/// <summary>The settings the orchestrator itself uses.</summary>
+public sealed record PipelineSettings(double SegmentSeconds, int OverlapFrames, int MaxSegmentsInFlight, string SourcePolicy, int ActivityAttempts = 3);
+
+/// <summary>What the probe decided: accepted as video or photo, or rejected with a reason.</summary>
+public sealed record ProbeOutcome(bool Accepted, string Kind, string? Reason, double DurationSeconds, long FrameCount, int Width, int Height, int AudioStreams, int Rotation = 0);
+
+
+/// <summary>Where Split put each segment's video (work/&lt;id&gt;/split/seg-NNNN.mkv), with its frame count.</summary>
+public sealed record SplitOutcome(IReadOnlyList<string> SegmentBlobs, IReadOnlyList<int> SegmentFrames, bool ReEncoded, double Seconds);
+
+/// <summary>Work for one ProcessSegment activity: its own segment and its neighbours for the overlap frames.</summary>
+public sealed record SegmentWork(string InstanceId, string SourceBlob, string OutputName, SegmentSpec Segment, string SegmentBlob, string? PreviousBlob, string? NextBlob, int OverlapFrames, int Rotation);
+
+/// <summary>What one segment produced: encoded video and its per-frame masks, both in work/.</summary>
+public sealed record SegmentOutcome(int Index, string VideoBlob, string MasksBlob, long Frames, long Masks, long Detections, int Tracks, long Inferences, double Seconds);
+
+public sealed record StitchWork(string InstanceId, string SourceBlob, string OutputName, SegmentPlan Plan, IReadOnlyList<SegmentOutcome> Segments, SplitOutcome Split);
+
+/// <summary>The stitched output and its verification against the source.</summary>
+public sealed record StitchOutcome(bool Verified, string? Reason, string? ResultBlob, string? ReportBlob, long Frames, double DurationSeconds, int Streams, double Seconds);
+
+public sealed record PhotoWork(string InstanceId, string SourceBlob, string OutputName);
+
+/// <summary>What the photo activity produced (masked photo and report in work/).</summary>
+public sealed record PhotoOutcome(bool Ok, string? Reason, string? ResultBlob, string? ReportBlob, long Masks, double Seconds);
+
+public sealed record QcWork(string InstanceId, string ResultBlob, string ReportBlob, string OutputName);
+
+/// <summary>QC verdict: residual plates found outside the masks in sampled output frames.</summary>
+public sealed record QcOutcome(bool Passed, int Samples, int Residual, string ContactSheetBlob, double Seconds);
+
+public sealed record PublishWork(string InstanceId, string SourceBlob, string OutputName, string ResultBlob, string ReportBlob, string? ContactSheetBlob, bool QcPassed);
+
+/// <summary>Where the output landed (outbox/ or quarantine/), as blob URLs for the event.</summary>
+public sealed record Published(string Container, string Media, string Report, string? ContactSheet);
+
+public sealed record QuarantineWork(string InstanceId, string SourceBlob, string Reason);
+
+public sealed record SourcePolicyWork(string InstanceId, string SourceBlob, string ETag, string Policy);
+
+public sealed record SourcePolicyOutcome(string Applied, string? ArchiveUrl);
+
+/// <summary>The CloudEvent to send.</summary>
+public sealed record Notification(string Type, string Subject, MediaEventData Data);
+
+/// <summary>The data of every PlateBlur CloudEvent.</summary>
+public sealed record MediaEventData(
+    string InstanceId, string Input, string Kind, string? Output, string? Report, string? ContactSheet,
+    long Frames, long Masks, int Tracks, int Segments, double DurationSeconds, double ProcessingSeconds,
+    QcSummary? Qc, string? FailureReason, string SourcePolicy);
+
+public sealed record QcSummary(bool Passed, int Samples, int Residual);
+
+public sealed record CleanupWork(string InstanceId);
+
+/// <summary>How an orchestration ended.</summary>
+public sealed record MediaOutcome(string Status, string? Output, string? Reason, int Segments, long Frames, long Masks, string SourcePolicy, int ActivityCalls, long HistoryPayloadBytes);
+
+/// <summary>Event types PlateBlur publishes.</summary>
+public static class EventTypes
+{
+    public const string MediaAnonymized = "PlateBlur.MediaAnonymized";
+    public const string QcFailed = "PlateBlur.QcFailed";
+    public const string AnonymizationFailed = "PlateBlur.AnonymizationFailed";
+}
+
+/// <summary>Container names (the storage layout of the pipeline).</summary>
+public static class Containers
+{
+    public const string Inbox = "inbox";
+    public const string Outbox = "outbox";
+    public const string Quarantine = "quarantine";
+    public const string Archive = "archive";
+    public const string Work = "work";
+    public static readonly string[] All = [Inbox, Outbox, Quarantine, Archive, Work];
+}

@@ -1,0 +1,82 @@
+using Azure.Storage.Blobs;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PlateBlur.Core;
+using PlateBlur.Core.Models;
+using PlateBlur.Orchestration.Activities;
+using PlateBlur.Orchestration.Events;
+using PlateBlur.Orchestration.Storage;
+using PlateBlur.Orchestration.Trigger;
+
+namespace PlateBlur.Orchestration;
+
+/// <summary>Wires the pipeline the same way for the Functions host, plateblur serve and the tests.</summary>
+public static class PipelineServices
+{
+    /// <summary>The connection name of the pipeline's storage account (connection string, or PlateBlurStorage__blobServiceUri with a managed identity).</summary>
+    public const string StorageConnection = "PlateBlurStorage";
+
+    /// <summary>Registers options (section "PlateBlur"), blob store, detector pool, event publisher, starter and every activity.</summary>
+    public static IServiceCollection AddPlateBlurPipeline(this IServiceCollection services, IConfiguration configuration, BlobServiceClient? blobService = null)
+    {
+        var section = configuration.GetSection(PlateBlurOptions.Section);
+        var options = section.Get<PlateBlurOptions>() ?? new PlateBlurOptions();
+        options.ScanOptions(); options.TrackingOptions(); options.RedactionOptions();
+        if (options.SourcePolicy is not ("delete" or "keep" or "move"))
+            throw new InvalidOperationException($"PlateBlur__SourcePolicy must be delete, keep or move (got '{options.SourcePolicy}').");
+        services.AddSingleton(options);
+        services.AddSingleton(section.Get<NotificationOptions>() ?? new NotificationOptions());
+        services.AddSingleton(blobService ?? CreateBlobService(configuration));
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton(_ => ModelStore.FromEnvironment());
+        services.AddSingleton<DetectorPool>();
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton<InboxStarter>();
+        foreach (var activity in ActivityTypes) services.AddTransient(activity);
+        return services;
+    }
+
+    public static readonly Type[] ActivityTypes =
+    [
+        typeof(ProbeActivity), typeof(PlanSegmentsActivity), typeof(SplitActivity), typeof(ProcessSegmentActivity), typeof(StitchActivity),
+        typeof(AnonymizePhotoActivity), typeof(QcSampleActivity), typeof(PublishActivity), typeof(QuarantineActivity),
+        typeof(ApplySourcePolicyActivity), typeof(NotifyActivity), typeof(CleanupActivity),
+    ];
+
+    /// <summary>Adds the orchestrator and the activities to a Durable Task registry (names from their [DurableTask] attributes).</summary>
+    public static DurableTaskRegistry AddPlateBlurTasks(this DurableTaskRegistry registry)
+    {
+        registry.AddOrchestrator<AnonymizeMediaOrchestrator>();
+        registry.AddActivity<ProbeActivity>();
+        registry.AddActivity<PlanSegmentsActivity>();
+        registry.AddActivity<SplitActivity>();
+        registry.AddActivity<ProcessSegmentActivity>();
+        registry.AddActivity<StitchActivity>();
+        registry.AddActivity<AnonymizePhotoActivity>();
+        registry.AddActivity<QcSampleActivity>();
+        registry.AddActivity<PublishActivity>();
+        registry.AddActivity<QuarantineActivity>();
+        registry.AddActivity<ApplySourcePolicyActivity>();
+        registry.AddActivity<NotifyActivity>();
+        registry.AddActivity<CleanupActivity>();
+        return registry;
+    }
+
+    /// <summary>A blob client from PlateBlurStorage: a connection string, or a section with blobServiceUri (managed identity).</summary>
+    public static BlobServiceClient CreateBlobService(IConfiguration configuration)
+    {
+        string? connection = configuration[StorageConnection];
+        if (!string.IsNullOrWhiteSpace(connection)) return new BlobServiceClient(connection);
+        var section = configuration.GetSection(StorageConnection);
+        if (section["blobServiceUri"] is { Length: > 0 } uri)
+        {
+            Azure.Core.TokenCredential credential = section["clientId"] is { Length: > 0 } clientId
+                ? new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId))
+                : new Azure.Identity.DefaultAzureCredential();
+            return new BlobServiceClient(new Uri(uri), credential);
+        }
+        throw new InvalidOperationException($"Storage is not configured: set {StorageConnection} (connection string) or {StorageConnection}__blobServiceUri.");
+    }
+}

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PlateBlur.Orchestration.Storage;
+using PlateBlur.Orchestration.Trigger;
+using PlateBlur.Testing;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace PlateBlur.Orchestration.Tests;
+
+/// <summary>Azurite's connection string from the test script (PLATEBLUR_STORAGE); tests that need it are skipped loudly outside CI without it.</summary>
+public static class Azurite
+{
+    public static string? Connection => Environment.GetEnvironmentVariable("PLATEBLUR_STORAGE") is { Length: > 0 } c ? c : null;
+
+    public static string? SkipReason => TestEnv.SkipReason ?? (Connection == null && !TestEnv.InCi
+        ? "SKIPPED: PLATEBLUR_STORAGE is not set: start Azurite with scripts/azurite.sh (scripts/test.sh does) to run pipeline tests." : null);
+}
+
+public sealed class PipelineFactAttribute : FactAttribute
+{
+    public PipelineFactAttribute() { if (Azurite.SkipReason is { } r) Skip = r; }
+}
+
+/// <summary>A loopback HTTP listener standing in for the Event Grid topic: it records every CloudEvent posted to it.</summary>
+public sealed class EventSink : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Task _loop;
+    public ConcurrentQueue<JsonElement> Events { get; } = new();
+
+    public EventSink()
+    {
+        int port = FreePort();
+        Endpoint = $"http://127.0.0.1:{port}/api/events";
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        _loop = Task.Run(async () =>
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext ctx;
+                try { ctx = await _listener.GetContextAsync(); } catch { break; }
+                using var doc = await JsonDocument.ParseAsync(ctx.Request.InputStream);
+                foreach (var e in doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement.EnumerateArray().ToList() : [doc.RootElement])
+                    Events.Enqueue(e.Clone());
+                ctx.Response.StatusCode = 200;
+                ctx.Response.Close();
+            }
+        });
+    }
+
+    public string Endpoint { get; }
+
+    public List<JsonElement> For(string subject) => Events.Where(e => e.GetProperty("subject").GetString() == subject).ToList();
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        try { _loop.Wait(2000); } catch { }
+        _listener.Close();
+    }
+}
+
+/// <summary>The real orchestrator and activities on the in-process Durable Task host, against Azurite and the loopback event sink.</summary>
+public sealed class PipelineHarness : IAsyncDisposable
+{
+    private PipelineHarness(DurableTaskTestHost host, EventSink sink, BlobStore blobs, string prefix)
+    {
+        Host = host; Sink = sink; Blobs = blobs; Prefix = prefix;
+    }
+
+    public DurableTaskTestHost Host { get; }
+    public EventSink Sink { get; }
+    public BlobStore Blobs { get; }
+    /// <summary>A folder of its own inside each container, so tests never see each other's blobs.</summary>
+    public string Prefix { get; }
+    public DurableTaskClient Client => Host.Client;
+    public InboxStarter Starter => Host.Services.GetRequiredService<InboxStarter>();
+
+    public static async Task<PipelineHarness> StartAsync(Dictionary<string, string?>? settings = null, Action<DurableTaskRegistry>? replace = null)
+    {
+        var sink = new EventSink();
+        var values = new Dictionary<string, string?>
+        {
+            ["PlateBlurStorage"] = Azurite.Connection ?? throw new InvalidOperationException("PLATEBLUR_STORAGE (Azurite) is not set."),
+            ["PlateBlur:EventGridTopicEndpoint"] = sink.Endpoint,
+            ["PlateBlur:EventGridTopicKey"] = "test-key",
+            ["PlateBlur:Threads"] = "2",
+            ["PlateBlur:Preset"] = "veryfast",
+        };
+        foreach (var kv in settings ?? []) values[kv.Key] = kv.Value;
+        var config = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var blobService = new BlobServiceClient(values["PlateBlurStorage"]);
+        var host = await DurableTaskTestHost.StartAsync(registry =>
+        {
+            registry.AddPlateBlurTasks();
+            replace?.Invoke(registry);
+        }, new DurableTaskTestHostOptions
+        {
+            ConfigureServices = services =>
+            {
+                services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+                services.AddPlateBlurPipeline(config, blobService);
+                services.AddSingleton(_ => new Core.Models.ModelStore(TestEnv.Models.CacheDir, TestEnv.Models.MirrorDir));
+            },
+        });
+        var blobs = new BlobStore(blobService);
+        await blobs.EnsureContainersAsync();
+        return new PipelineHarness(host, sink, blobs, $"t{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
+    }
+
+    /// <summary>Uploads a local file to inbox/PREFIX/NAME and returns the blob name and ETag.</summary>
+    public async Task<(string Name, string ETag, long Size)> UploadAsync(string localPath, string name)
+    {
+        string blob = $"{Prefix}/{name}";
+        await Blobs.UploadAsync(localPath, Containers.Inbox, blob);
+        var p = (await Blobs.PropertiesAsync(Containers.Inbox, blob))!;
+        return (blob, p.ETag.ToString(), p.ContentLength);
+    }
+
+    public async Task<OrchestrationMetadata> RunAsync(string blob, string etag, long size, TimeSpan? timeout = null)
+    {
+        var (id, _) = await Starter.StartAsync(Client, blob, etag, size);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(10));
+        return await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+    }
+
+    public async Task<List<string>> ListAsync(string container, string? prefix = null)
+    {
+        var names = new List<string>();
+        await foreach (var b in Blobs.ListAsync(container, prefix ?? Prefix)) names.Add(b.Name);
+        return names;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Sink.Dispose();
+    }
+}
