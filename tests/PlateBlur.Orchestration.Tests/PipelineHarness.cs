@@ -96,7 +96,7 @@ public sealed class PipelineHarness : IAsyncDisposable
     public DurableTaskClient Client => Host.Client;
     public InboxStarter Starter => Host.Services.GetRequiredService<InboxStarter>();
 
-    public static async Task<PipelineHarness> StartAsync(Dictionary<string, string?>? settings = null, Action<DurableTaskRegistry>? replace = null)
+    public static async Task<PipelineHarness> StartAsync(Dictionary<string, string?>? settings = null, Action<DurableTaskRegistry>? replace = null, string[]? except = null)
     {
         var sink = new EventSink();
         var values = new Dictionary<string, string?>
@@ -112,7 +112,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         var blobService = new BlobServiceClient(values["PlateBlurStorage"]);
         var host = await DurableTaskTestHost.StartAsync(registry =>
         {
-            registry.AddPlateBlurTasks();
+            registry.AddPlateBlurTasks(except ?? []);
             replace?.Invoke(registry);
         }, new DurableTaskTestHostOptions
         {

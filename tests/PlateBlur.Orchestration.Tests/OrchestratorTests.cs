@@ -1,0 +1,125 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using PlateBlur.Core.Evaluation;
+using PlateBlur.Core.Reports;
+using PlateBlur.Orchestration.Activities;
+using PlateBlur.Orchestration.Storage;
+using PlateBlur.Orchestration.Trigger;
+using PlateBlur.Testing;
+using System.Text.Json;
+
+namespace PlateBlur.Orchestration.Tests;
+
+/// <summary>The real orchestrator on the in-process Durable Task host, with some activities instrumented to observe it.</summary>
+public class OrchestratorTests
+{
+    /// <summary>Counts how many ProcessSegment calls run at once; each one writes a blob under work/ like the real one.</summary>
+    private sealed class CountingSegments(BlobStore blobs) : TaskActivity<SegmentWork, SegmentOutcome>
+    {
+        public static int Running, MaxRunning, Calls;
+
+        public override async Task<SegmentOutcome> RunAsync(TaskActivityContext context, SegmentWork w)
+        {
+            int now = Interlocked.Increment(ref Running);
+            Interlocked.Increment(ref Calls);
+            lock (typeof(CountingSegments)) MaxRunning = Math.Max(MaxRunning, now);
+            await blobs.UploadTextAsync("part", Containers.Work, WorkNames.SegmentVideo(w.InstanceId, w.Segment.Index));
+            await Task.Delay(400);
+            Interlocked.Decrement(ref Running);
+            return new SegmentOutcome(w.Segment.Index, WorkNames.SegmentVideo(w.InstanceId, w.Segment.Index), "", w.Segment.EndFrame - w.Segment.FirstFrame, 0, 0, 0, 0, 0.4);
+        }
+    }
+
+    private sealed class FailingStitch : TaskActivity<StitchWork, StitchOutcome>
+    {
+        public override Task<StitchOutcome> RunAsync(TaskActivityContext context, StitchWork input) => throw new IOException("disk full (simulated)");
+    }
+
+    /// <summary>Fails its first call, then does the real probe.</summary>
+    private sealed class FlakyProbe(ProbeActivity real) : TaskActivity<MediaJob, ProbeOutcome>
+    {
+        public static int Attempts;
+
+        public override Task<ProbeOutcome> RunAsync(TaskActivityContext context, MediaJob input) =>
+            Interlocked.Increment(ref Attempts) == 1 ? throw new TimeoutException("storage timed out (simulated)") : real.ExecuteAsync(input, default);
+    }
+
+    [PipelineFact]
+    public async Task Segments_fan_out_no_wider_than_the_cap_and_work_is_cleaned_up_when_a_later_step_fails()
+    {
+        CountingSegments.Running = CountingSegments.MaxRunning = CountingSegments.Calls = 0;
+        await using var h = await PipelineHarness.StartAsync(
+            new() { ["PlateBlur:SegmentSeconds"] = "1", ["PlateBlur:MaxSegmentsInFlight"] = "2" },
+            r => { r.AddActivity(ProcessSegmentActivity.Name, typeof(CountingSegments)); r.AddActivity(StitchActivity.Name, typeof(FailingStitch)); },
+            [ProcessSegmentActivity.Name, StitchActivity.Name]);
+        using var dir = TestEnv.TempDir();
+        var clip = await h.UploadAsync(Clips.Make(dir.File("eight.mp4"), seconds: 8, fps: 10, extra: "-g 10"), "eight.mp4");
+        var m = await h.RunAsync(clip.Name, clip.ETag, clip.Size);
+        var outcome = m.ReadOutputAs<MediaOutcome>()!;
+        Assert.Equal("failed", outcome.Status);
+        Assert.Contains("disk full", outcome.Reason);
+        Assert.Equal(8, outcome.Segments);
+        Assert.Equal(8, CountingSegments.Calls);
+        Assert.Equal(2, CountingSegments.MaxRunning);
+        // Split's segments and the segment outputs were under work/<id>/: all gone; the source is still in inbox.
+        Assert.Empty(await h.ListAsync(Containers.Work, InboxStarter.InstanceIdFor(clip.Name, clip.ETag)));
+        Assert.NotNull(await h.Blobs.PropertiesAsync(Containers.Inbox, clip.Name));
+        var e = Assert.Single(h.Sink.For($"inbox/{clip.Name}"));
+        Assert.Equal(EventTypes.AnonymizationFailed, e.GetProperty("type").GetString());
+    }
+
+    [PipelineFact]
+    public async Task A_failing_activity_is_retried_and_the_run_completes()
+    {
+        FlakyProbe.Attempts = 0;
+        await using var h = await PipelineHarness.StartAsync(null, r => r.AddActivity(ProbeActivity.Name, typeof(FlakyProbe)), [ProbeActivity.Name]);
+        var photo = await h.UploadAsync(PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[2].Image, "retry.jpg");
+        var m = await h.RunAsync(photo.Name, photo.ETag, photo.Size);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
+        Assert.Equal("anonymized", m.ReadOutputAs<MediaOutcome>()!.Status);
+        Assert.Equal(2, FlakyProbe.Attempts);
+    }
+
+    [PipelineFact]
+    public async Task A_plate_crossing_segment_cuts_is_masked_on_both_sides_like_a_single_pass()
+    {
+        await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "1", ["PlateBlur:SourcePolicy"] = "keep" });
+        var src = TestEnv.Shared("samples", "uk_rain_street.mp4");
+        var clip = await h.UploadAsync(src, "cuts.mp4");
+        var outcome = (await h.RunAsync(clip.Name, clip.ETag, clip.Size)).ReadOutputAs<MediaOutcome>()!;
+        Assert.True(outcome.Segments >= 4, $"{outcome.Segments} segments");
+        var report = JsonSerializer.Deserialize<AnonymizationReport>(await h.Blobs.ReadTextAsync(outcome.Status == "anonymized" ? Containers.Outbox : Containers.Quarantine, clip.Name + ".report.json"), AnonymizationReport.Json)!;
+
+        using var dir = TestEnv.TempDir();
+        using var anonymizer = await Core.Anonymization.Anonymizer.CreateAsync(new Core.PlateBlurOptions { Threads = 2, Preset = "veryfast" }, TestEnv.Models);
+        var single = await anonymizer.AnonymizeFileAsync(src, dir.File("single.mp4"), overwrite: false);
+        static Dictionary<long, List<Core.Detection.BoxF>> Masks(AnonymizationReport r) =>
+            r.Frames.ToDictionary(f => f.Index, f => f.Boxes.Select(b => new Core.Detection.BoxF(b.X, b.Y, b.W, b.H)).ToList());
+        var pipelineMasks = Masks(report);
+        var singleMasks = Masks(single);
+        var cuts = Enumerable.Range(1, 4).Select(s => (long)(30 * s)).ToList(); // 1 s segments of a 30 fps clip cut near every 30th frame
+        foreach (var cut in cuts)
+            for (long f = cut - 8; f < cut + 8; f++)
+            {
+                // The close plate: the largest box the single pass masked in this frame.
+                var plate = singleMasks[f].OrderByDescending(b => b.Area).First();
+                double c = Matcher.Coverage(plate, pipelineMasks.GetValueOrDefault(f) ?? []);
+                Assert.True(c >= 0.9, $"frame {f} near cut {cut}: the plate is {c:P0} covered by the pipeline's masks");
+            }
+    }
+
+    [PipelineFact]
+    public async Task A_source_with_one_keyframe_still_splits_into_segments_of_about_the_target_length()
+    {
+        await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "3" });
+        using var dir = TestEnv.TempDir();
+        var clip = await h.UploadAsync(Clips.Make(dir.File("sparse.mp4"), seconds: 12, fps: 15, extra: "-g 1000 -keyint_min 1000 -sc_threshold 0"), "sparse.mp4");
+        var outcome = (await h.RunAsync(clip.Name, clip.ETag, clip.Size)).ReadOutputAs<MediaOutcome>()!;
+        Assert.Equal("anonymized", outcome.Status);
+        Assert.Equal(4, outcome.Segments);
+        Assert.Equal(180, outcome.Frames);
+        var report = JsonSerializer.Deserialize<AnonymizationReport>(await h.Blobs.ReadTextAsync(Containers.Outbox, clip.Name + ".report.json"), AnonymizationReport.Json)!;
+        Assert.True(report.Pipeline!.SplitReEncoded);
+        Assert.Equal(180, report.Output!.FrameCount);
+    }
+}
