@@ -7,4 +7,6 @@ root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(EvalVideoCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(UploadCommand.Create());
 return await root.Parse(args).InvokeAsync();

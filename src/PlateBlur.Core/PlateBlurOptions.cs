@@ -42,6 +42,8 @@ public sealed record PlateBlurOptions
     public float QcThreshold { get; init; } = 0.08f;
     public string SourcePolicy { get; init; } = "delete";
     public long MaxInputBytes { get; init; } = 20L * 1024 * 1024 * 1024;
+    /// <summary>NCRONTAB schedule of the Functions app's inbox sweep (local runs without Event Grid); read by the Functions host.</summary>
+    public string SweepSchedule { get; init; } = "*/10 * * * * *";
 
     public ScanOptions ScanOptions() => new ScanOptions(Threshold, Tiles, TileEvery, TileOverlap, Math.Min(ContinueThreshold, Threshold)).Validate();
     public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: Threshold).Validate();

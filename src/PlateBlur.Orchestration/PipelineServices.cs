@@ -34,6 +34,7 @@ public static class PipelineServices
         services.AddSingleton<DetectorPool>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<InboxStarter>();
+        services.AddSingleton<InboxSweeper>();
         foreach (var activity in ActivityTypes) services.AddTransient(activity);
         return services;
     }

@@ -44,7 +44,7 @@ public class OrchestratorTests
             Interlocked.Increment(ref Attempts) == 1 ? throw new TimeoutException("storage timed out (simulated)") : real.ExecuteAsync(input, default);
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task Segments_fan_out_no_wider_than_the_cap_and_work_is_cleaned_up_when_a_later_step_fails()
     {
         CountingSegments.Running = CountingSegments.MaxRunning = CountingSegments.Calls = 0;
@@ -68,7 +68,7 @@ public class OrchestratorTests
         Assert.Equal(EventTypes.AnonymizationFailed, e.GetProperty("type").GetString());
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task A_failing_activity_is_retried_and_the_run_completes()
     {
         FlakyProbe.Attempts = 0;
@@ -80,7 +80,7 @@ public class OrchestratorTests
         Assert.Equal(2, FlakyProbe.Attempts);
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task A_plate_crossing_segment_cuts_is_masked_on_both_sides_like_a_single_pass()
     {
         await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "1", ["PlateBlur:SourcePolicy"] = "keep" });
@@ -108,7 +108,7 @@ public class OrchestratorTests
             }
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task A_source_with_one_keyframe_still_splits_into_segments_of_about_the_target_length()
     {
         await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "3" });

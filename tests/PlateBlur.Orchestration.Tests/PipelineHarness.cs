@@ -17,20 +17,6 @@ using PlateBlur.Testing;
 
 namespace PlateBlur.Orchestration.Tests;
 
-/// <summary>Azurite's connection string from the test script (PLATEBLUR_STORAGE); tests that need it are skipped loudly outside CI without it.</summary>
-public static class Azurite
-{
-    public static string? Connection => Environment.GetEnvironmentVariable("PLATEBLUR_STORAGE") is { Length: > 0 } c ? c : null;
-
-    public static string? SkipReason => TestEnv.SkipReason ?? (Connection == null && !TestEnv.InCi
-        ? "SKIPPED: PLATEBLUR_STORAGE is not set: start Azurite with scripts/azurite.sh (scripts/test.sh does) to run pipeline tests." : null);
-}
-
-public sealed class PipelineFactAttribute : FactAttribute
-{
-    public PipelineFactAttribute() { if (Azurite.SkipReason is { } r) Skip = r; }
-}
-
 /// <summary>A loopback HTTP listener standing in for the Event Grid topic: it records every CloudEvent posted to it.</summary>
 public sealed class EventSink : IDisposable
 {
@@ -101,7 +87,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         var sink = new EventSink();
         var values = new Dictionary<string, string?>
         {
-            ["PlateBlurStorage"] = Azurite.Connection ?? throw new InvalidOperationException("PLATEBLUR_STORAGE (Azurite) is not set."),
+            ["PlateBlurStorage"] = TestEnv.Storage ?? throw new InvalidOperationException("PLATEBLUR_STORAGE (Azurite) is not set."),
             ["PlateBlur:EventGridTopicEndpoint"] = sink.Endpoint,
             ["PlateBlur:EventGridTopicKey"] = "test-key",
             ["PlateBlur:Threads"] = "2",

@@ -16,7 +16,7 @@ public class PipelineTests(ITestOutputHelper log)
         return m.ReadOutputAs<MediaOutcome>()!;
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task Video_and_photo_end_in_outbox_with_report_and_contact_sheet_and_one_event_each()
     {
         await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "2", ["PlateBlur:TileEvery"] = "1" });
@@ -63,7 +63,7 @@ public class PipelineTests(ITestOutputHelper log)
         }
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task Same_blob_version_twice_starts_one_orchestration_and_a_new_version_starts_another()
     {
         await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SourcePolicy"] = "keep" });
@@ -83,7 +83,7 @@ public class PipelineTests(ITestOutputHelper log)
         Assert.Equal(2, h.Sink.For($"inbox/{photo.Name}").Count);
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task Corrupt_file_goes_to_quarantine_with_a_reason_and_the_source_stays()
     {
         await using var h = await PipelineHarness.StartAsync();
@@ -111,7 +111,7 @@ public class PipelineTests(ITestOutputHelper log)
         Assert.Contains("empty", Outcome(await h.RunAsync(eb.Name, eb.ETag, eb.Size)).Reason);
     }
 
-    [PipelineFact]
+    [StorageFact]
     public async Task Qc_failure_quarantines_the_output_keeps_the_source_and_says_so()
     {
         // A threshold so high that nothing is masked: QC, at its lower threshold, finds the plates.

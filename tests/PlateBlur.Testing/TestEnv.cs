@@ -17,6 +17,13 @@ public static class TestEnv
         ? $"SKIPPED: {SharedVariable} is not set, so this test has no real photos, clips or models (set it to the shared data folder)."
         : null;
 
+    /// <summary>Azurite's connection string, exported by scripts/azurite.sh (scripts/test.sh starts Azurite).</summary>
+    public static string? Storage => Environment.GetEnvironmentVariable("PLATEBLUR_STORAGE") is { Length: > 0 } c ? c : null;
+
+    /// <summary>Why storage tests are skipped here, or null when they run (in CI they always run).</summary>
+    public static string? StorageSkipReason => SkipReason ?? (Storage == null && !InCi
+        ? "SKIPPED: PLATEBLUR_STORAGE is not set: start Azurite with scripts/azurite.sh (scripts/test.sh does) to run pipeline tests." : null);
+
     public static string Shared(params string[] parts)
     {
         var dir = SharedDir ?? throw new InvalidOperationException($"{SharedVariable} must point at the shared data folder (CI sets it in .ci/run).");
@@ -57,6 +64,12 @@ public static class TestEnv
 public sealed class SharedFactAttribute : FactAttribute
 {
     public SharedFactAttribute() { if (TestEnv.SkipReason is { } r) Skip = r; }
+}
+
+/// <summary>A Fact that needs the shared data and Azurite; skipped with the reason printed when either is missing outside CI.</summary>
+public sealed class StorageFactAttribute : FactAttribute
+{
+    public StorageFactAttribute() { if (TestEnv.StorageSkipReason is { } r) Skip = r; }
 }
 
 /// <summary>A Theory with the same skip rule as <see cref="SharedFactAttribute"/>.</summary>

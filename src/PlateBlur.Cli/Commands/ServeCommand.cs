@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PlateBlur.Orchestration;
+using PlateBlur.Orchestration.Storage;
+using PlateBlur.Orchestration.Trigger;
+
+namespace PlateBlur.Cli.Commands;
+
+/// <summary>plateblur serve: the same orchestrator and activities as the Functions app, on the in-process Durable Task backend, watching inbox/.</summary>
+public static class ServeCommand
+{
+    /// <summary>Azurite's well-known development account on its default ports.</summary>
+    public const string DevelopmentStorage = "UseDevelopmentStorage=true";
+
+    public static Option<string?> Storage() => new("--storage")
+    {
+        Description = "Storage connection string (default: PLATEBLUR_STORAGE, else Azurite's development storage on its default ports)",
+    };
+
+    public static string ResolveStorage(string? given) =>
+        given ?? (Environment.GetEnvironmentVariable("PLATEBLUR_STORAGE") is { Length: > 0 } env ? env : DevelopmentStorage);
+
+    public static Command Create()
+    {
+        var storage = Storage();
+        var poll = new Option<double>("--poll-seconds") { Description = "How often inbox/ is listed", DefaultValueFactory = _ => 2 };
+        var prefix = new Option<string?>("--prefix") { Description = "Watch only this folder of inbox/" };
+        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length", DefaultValueFactory = _ => 10 };
+        var inFlight = new Option<int>("--max-segments-in-flight") { Description = "Segments processed at once", DefaultValueFactory = _ => 2 };
+        var qcSamples = new Option<int>("--qc-samples") { Description = "Output frames re-checked by QC", DefaultValueFactory = _ => 12 };
+        var qcThreshold = new Option<float>("--qc-threshold") { Description = "QC detection threshold (below --threshold)", DefaultValueFactory = _ => 0.08f };
+        var policy = new Option<string>("--source-policy") { Description = "delete | keep | move (to archive/), applied only after verified output passed QC", DefaultValueFactory = _ => "delete" };
+        var endpoint = new Option<string?>("--event-grid-endpoint") { Description = "Event Grid topic for CloudEvents (none: events are logged)" };
+        var key = new Option<string?>("--event-grid-key") { Description = "Event Grid topic access key" };
+        var pipeline = new PipelineOptions();
+        var cmd = new Command("serve", "Run the serverless pipeline locally: watch inbox/ of a storage account (Azurite by default) and anonymize what arrives");
+        foreach (var o in new Option[] { storage, poll, prefix, segment, inFlight, qcSamples, qcThreshold, policy, endpoint, key }) cmd.Options.Add(o);
+        pipeline.AddTo(cmd);
+        cmd.SetAction(async (r, ct) =>
+        {
+            var options = pipeline.Bind(r) with
+            {
+                SegmentSeconds = r.GetValue(segment), MaxSegmentsInFlight = r.GetValue(inFlight), QcSamples = r.GetValue(qcSamples),
+                QcThreshold = r.GetValue(qcThreshold), SourcePolicy = r.GetValue(policy)!,
+            };
+            var settings = Flatten(options);
+            settings[PipelineServices.StorageConnection] = ResolveStorage(r.GetValue(storage));
+            settings["PlateBlur:EventGridTopicEndpoint"] = r.GetValue(endpoint);
+            settings["PlateBlur:EventGridTopicKey"] = r.GetValue(key);
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning);
+            try
+            {
+                builder.Services.AddPlateBlurPipeline(builder.Configuration);
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"plateblur: {e.Message}");
+                return 1;
+            }
+            builder.Services.AddInMemoryDurableTask(registry => registry.AddPlateBlurTasks(), new InMemoryDurableTaskOptions());
+            builder.Services.AddHostedService(sp => new InboxWatcher(sp, TimeSpan.FromSeconds(Math.Max(0.2, r.GetValue(poll))), r.GetValue(prefix)));
+            using var host = builder.Build();
+            await host.Services.GetRequiredService<BlobStore>().EnsureContainersAsync(ct);
+            Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} (Ctrl+C stops)");
+            await host.RunAsync(ct);
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>The options as configuration keys (PlateBlur:Name), the way app settings bind them.</summary>
+    public static Dictionary<string, string?> Flatten(Core.PlateBlurOptions o) =>
+        typeof(Core.PlateBlurOptions).GetProperties().Where(p => p.CanWrite)
+            .ToDictionary(p => $"{Core.PlateBlurOptions.Section}:{p.Name}", p => Convert.ToString(p.GetValue(o), CultureInfo.InvariantCulture));
+
+    /// <summary>Lists inbox/ every few seconds, starts orchestrations and logs how they end.</summary>
+    private sealed class InboxWatcher(IServiceProvider services, TimeSpan period, string? prefix) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stop)
+        {
+            var client = services.GetRequiredService<DurableTaskClient>();
+            var sweeper = services.GetRequiredService<InboxSweeper>();
+            var log = services.GetRequiredService<ILogger<InboxWatcher>>();
+            var running = new HashSet<string>();
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    foreach (var id in await sweeper.SweepAsync(client, stop, prefix)) running.Add(id);
+                    foreach (var id in running.ToList())
+                    {
+                        var m = await client.GetInstanceAsync(id, getInputsAndOutputs: true, stop);
+                        if (m == null || !m.IsCompleted) continue;
+                        running.Remove(id);
+                        var outcome = m.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? m.ReadOutputAs<MediaOutcome>() : null;
+                        string detail = outcome?.Output ?? outcome?.Reason ?? m.FailureDetails?.ErrorMessage ?? "";
+                        log.LogInformation("{Id}: {Status}: {Detail}", id, outcome?.Status ?? m.RuntimeStatus.ToString(), detail);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError("Inbox watch failed: {Message}", e.Message);
+                }
+                try { await Task.Delay(period, stop); } catch (OperationCanceledException) { }
+            }
+        }
+    }
+}
