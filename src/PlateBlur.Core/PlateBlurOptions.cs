@@ -5,6 +5,9 @@ using PlateBlur.Core.Tracking;
 
 namespace PlateBlur.Core;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<DetectionMode>))]
+public enum DetectionMode { Fast, Balanced, Thorough }
+
 /// <summary>The one options record: bound from the "PlateBlur" configuration section (app settings PlateBlur__Name), the CLI flags (--name) and the infra templates.</summary>
 public sealed record PlateBlurOptions
 {
@@ -12,10 +15,15 @@ public sealed record PlateBlurOptions
 
     // Detection
     public string Model { get; init; } = "hyperlpr3-640";
+    /// <summary>How much work goes into finding plates: Fast (whole frame + tiles in turn), Balanced (+ crops around vehicles,
+    /// the vehicle model every third frame), Thorough (every tile and the vehicle model on every frame).</summary>
+    public DetectionMode Detection { get; init; } = DetectionMode.Balanced;
+    public string VehicleModel { get; init; } = "yolox-nano";
     public float Threshold { get; init; } = 0.1f;
     public float ContinueThreshold { get; init; } = 0.05f;
     public bool Tiles { get; init; } = true;
-    public int TileEvery { get; init; } = 3;
+    /// <summary>Video: each tile is searched every N frames; 0 = as the detection mode says.</summary>
+    public int TileEvery { get; init; }
     public float TileOverlap { get; init; } = 0.25f;
 
     // Tracking
@@ -45,7 +53,9 @@ public sealed record PlateBlurOptions
     /// <summary>NCRONTAB schedule of the Functions app's inbox sweep (local runs without Event Grid); read by the Functions host.</summary>
     public string SweepSchedule { get; init; } = "*/10 * * * * *";
 
-    public ScanOptions ScanOptions() => new ScanOptions(Threshold, Tiles, TileEvery, TileOverlap, Math.Min(ContinueThreshold, Threshold)).Validate();
+    public ScanOptions ScanOptions() => new ScanOptions(Threshold, Tiles,
+        TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, Math.Min(ContinueThreshold, Threshold),
+        Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3).Validate();
     public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: Threshold).Validate();
     public RedactionOptions RedactionOptions() => new RedactionOptions(Mode, Pad, Polygon: Polygon).Validate();
 }

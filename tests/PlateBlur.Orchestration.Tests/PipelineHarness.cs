@@ -102,6 +102,7 @@ public sealed class PipelineHarness : IAsyncDisposable
             replace?.Invoke(registry);
         }, new DurableTaskTestHostOptions
         {
+            LoggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)),
             ConfigureServices = services =>
             {
                 services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));

@@ -11,9 +11,11 @@ public sealed class PipelineOptions
     private static readonly PlateBlurOptions D = new();
 
     public Option<string> Model { get; } = new("--model") { Description = "Model name from models/manifest.json, or a path to an .onnx file", DefaultValueFactory = _ => D.Model };
+    public Option<DetectionMode> Detection { get; } = new("--detection") { Description = "fast: whole frame + tiles in turn; balanced: + crops around vehicles; thorough: every tile and vehicle on every frame", DefaultValueFactory = _ => D.Detection };
+    public Option<string> VehicleModel { get; } = new("--vehicle-model") { Description = "Vehicle model for vehicle-first detection (name or .onnx path)", DefaultValueFactory = _ => D.VehicleModel };
     public Option<float> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates)", DefaultValueFactory = _ => D.Threshold };
     public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
-    public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest)", DefaultValueFactory = _ => D.TileEvery };
+    public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
     public Option<int> GapFrames { get; } = new("--gap-frames") { Description = "Fill detection gaps of up to N frames inside a track", DefaultValueFactory = _ => D.GapFrames };
     public Option<int> ExtendFrames { get; } = new("--extend-frames") { Description = "Keep masking N frames before a track's first and after its last detection", DefaultValueFactory = _ => D.ExtendFrames };
     public Option<RedactionMode> Mode { get; } = new("--mode") { Description = "How plates are covered", DefaultValueFactory = _ => D.Mode };
@@ -27,7 +29,7 @@ public sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Threshold, Tiles, TileEvery, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
+        foreach (var o in new Option[] { Model, Detection, VehicleModel, Threshold, Tiles, TileEvery, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
             command.Options.Add(o);
     }
 
@@ -36,6 +38,8 @@ public sealed class PipelineOptions
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         yield return "--model"; yield return o.Model;
+        yield return "--detection"; yield return o.Detection.ToString();
+        yield return "--vehicle-model"; yield return o.VehicleModel;
         yield return "--threshold"; yield return o.Threshold.ToString(inv);
         yield return "--tiles"; yield return o.Tiles ? "true" : "false";
         yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
@@ -54,6 +58,8 @@ public sealed class PipelineOptions
     public PlateBlurOptions Bind(ParseResult r) => D with
     {
         Model = r.GetValue(Model)!,
+        Detection = r.GetValue(Detection),
+        VehicleModel = r.GetValue(VehicleModel)!,
         Threshold = r.GetValue(Threshold),
         Tiles = r.GetValue(Tiles),
         TileEvery = r.GetValue(TileEvery),

@@ -9,13 +9,15 @@ namespace PlateBlur.Core.Anonymization;
 public sealed class Anonymizer : IDisposable
 {
     private readonly OnnxDetector _detector;
+    private readonly OnnxDetector? _vehicleDetector;
 
-    private Anonymizer(OnnxDetector detector, ModelFacts model, PlateBlurOptions options)
+    private Anonymizer(OnnxDetector detector, OnnxDetector? vehicles, ModelFacts model, PlateBlurOptions options)
     {
         _detector = detector;
+        _vehicleDetector = vehicles;
         Model = model;
         Options = options;
-        Scanner = new FrameScanner(detector, options.ScanOptions());
+        Scanner = new FrameScanner(detector, options.ScanOptions(), vehicles == null ? null : new VehicleFinder(vehicles));
     }
 
     public ModelFacts Model { get; }
@@ -27,8 +29,14 @@ public sealed class Anonymizer : IDisposable
         options.ScanOptions(); options.TrackingOptions(); options.RedactionOptions();
         var (spec, path) = await store.ResolveAsync(options.Model, log, ct);
         var detector = new OnnxDetector(spec, path, options.Threads);
+        OnnxDetector? vehicles = null;
+        if (options.ScanOptions().Vehicles)
+        {
+            var (vspec, vpath) = await store.ResolveAsync(options.VehicleModel, log, ct);
+            vehicles = new OnnxDetector(vspec, vpath, options.Threads);
+        }
         var facts = new ModelFacts(spec.Name, spec.File, spec.Sha256, spec.Licence, detector.InputSize, spec.Layout.ToString());
-        return new Anonymizer(detector, facts, options);
+        return new Anonymizer(detector, vehicles, facts, options);
     }
 
     /// <summary>Anonymizes one file; the report is written to <paramref name="reportPath"/> (default OUTPUT.report.json).</summary>
@@ -90,5 +98,9 @@ public sealed class Anonymizer : IDisposable
             .Where(f => !f.Contains(".partial", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
 
-    public void Dispose() => _detector.Dispose();
+    public void Dispose()
+    {
+        _detector.Dispose();
+        _vehicleDetector?.Dispose();
+    }
 }

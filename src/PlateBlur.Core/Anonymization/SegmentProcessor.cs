@@ -37,6 +37,7 @@ public static class SegmentProcessor
         var tracking = options.TrackingOptions();
         var redaction = options.RedactionOptions();
         var tracker = new Tracker(tracking);
+        scanner.Reset();
         long inferencesBefore = scanner.Plates.Inferences;
         var pending = new Queue<YuvFrame>();
         var records = new List<FrameMasks>();

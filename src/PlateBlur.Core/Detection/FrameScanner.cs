@@ -3,12 +3,23 @@ using System.Diagnostics;
 namespace PlateBlur.Core.Detection;
 
 /// <summary>Finds plates in one frame: a whole-frame pass (plus a native-size pass for small pictures) and native-resolution tiles, merged without losing area.</summary>
-public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
+public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, VehicleFinder? vehicles = null)
 {
     private List<BoxF>? _tiles;
     private (int W, int H) _tileFor;
 
     public OnnxDetector Plates => plates;
+    public VehicleFinder? Vehicles => options.Vehicles ? vehicles : null;
+
+    /// <summary>The vehicles used for the last frame scanned (empty without vehicle-first detection).</summary>
+    public IReadOnlyList<Vehicle> LastVehicles { get; private set; } = [];
+
+    /// <summary>Forgets what was learned about the previous frames (a new file or segment starts).</summary>
+    public void Reset()
+    {
+        vehicles?.Reset();
+        LastVehicles = [];
+    }
     public ScanOptions Options => options;
     public TimeSpan Elapsed { get; private set; }
 
@@ -35,8 +46,29 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options)
                 if (every == 1 || i % every == (int)(frameIndex % every))
                     found.AddRange(plates.Detect(image, tiles[i], threshold));
         }
+        if (Vehicles is { } finder)
+        {
+            var seen = finder.Find(image, frameIndex, frameIndex < 0 || frameIndex % options.VehicleEvery == 0);
+            LastVehicles = seen;
+            var crops = CropsFor(seen, image, frameIndex);
+            for (int i = 0; i < crops.Count; i += 4)
+                found.AddRange(plates.DetectMosaic(image, crops.Skip(i).Take(4).ToList(), threshold));
+        }
         Elapsed += sw.Elapsed;
         return found;
+    }
+
+    /// <summary>Crop regions around vehicles that the whole-frame pass does not already see well; at most MaxCrops, taking turns.</summary>
+    private List<BoxF> CropsFor(IReadOnlyList<Vehicle> seen, IImageSource image, long frameIndex)
+    {
+        var candidates = seen
+            .Where(v => v.Box.H < image.Height * 0.5f && v.Box.W >= 12 && v.Box.H >= 12)
+            .OrderBy(v => v.Id)
+            .Select(v => v.Box.Pad(options.VehicleMargin).Clip(image.Width, image.Height))
+            .ToList();
+        if (candidates.Count <= options.MaxCrops) return candidates;
+        int start = (int)(Math.Max(0, frameIndex) * options.MaxCrops % candidates.Count);
+        return Enumerable.Range(0, options.MaxCrops).Select(i => candidates[(start + i) % candidates.Count]).ToList();
     }
 
     public List<BoxF> TilesFor(int width, int height)

@@ -59,7 +59,42 @@ public sealed class OnnxDetector : IDisposable
     public List<Detection> Detect(IImageSource image, BoxF region, float threshold, float maxScale = float.MaxValue)
     {
         var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left", maxScale);
-        Fill(image, lb);
+        Array.Fill(_input, Spec.PadValue * Spec.Scale);
+        Fill(image, lb, 0, 0);
+        return Run(threshold).Select(d => d.MapBack(lb.ToSource)).ToList();
+    }
+
+    /// <summary>Searches up to four regions in one inference: each is letterboxed into a quarter of the input (a 2×2 mosaic),
+    /// detections are assigned to the quarter holding their centre, clipped to it and mapped back through its letterbox.</summary>
+    /// <param name="maxScale">Largest enlargement of a region (small, distant vehicles are not blown up beyond recognition).</param>
+    public List<Detection> DetectMosaic(IImageSource image, IReadOnlyList<BoxF> regions, float threshold, float maxScale = 4f)
+    {
+        if (regions.Count is 0 or > 4) throw new ArgumentOutOfRangeException(nameof(regions), "a mosaic holds one to four regions");
+        int half = InputSize / 2;
+        Array.Fill(_input, Spec.PadValue * Spec.Scale);
+        var cells = new (Letterbox Lb, int Ox, int Oy)[regions.Count];
+        for (int i = 0; i < regions.Count; i++)
+        {
+            var lb = Letterbox.For(regions[i], half, Spec.Letterbox != "top-left", maxScale);
+            int ox = i % 2 * half, oy = i / 2 * half;
+            Fill(image, lb, ox, oy);
+            cells[i] = (lb, ox, oy);
+        }
+        var found = new List<Detection>();
+        foreach (var d in Run(threshold))
+        {
+            int i = (d.Box.CenterX >= half ? 1 : 0) + (d.Box.CenterY >= half ? 2 : 0);
+            if (i >= cells.Length) continue;
+            var (lb, ox, oy) = cells[i];
+            var cell = new BoxF(ox, oy, half, half);
+            var clipped = d with { Box = BoxF.FromCorners(Math.Max(d.Box.X, cell.X), Math.Max(d.Box.Y, cell.Y), Math.Min(d.Box.Right, cell.Right), Math.Min(d.Box.Bottom, cell.Bottom)) };
+            found.Add(clipped.MapBack((x, y) => lb.ToSource(x - ox, y - oy)));
+        }
+        return found;
+    }
+
+    private List<Detection> Run(float threshold)
+    {
         var sw = Stopwatch.StartNew();
         var tensor = new DenseTensor<float>(_input, _inputDims);
         using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], [_outputName]);
@@ -68,15 +103,14 @@ public sealed class OnnxDetector : IDisposable
         var raw = OutputDecoder.Decode(Spec.Layout, output.Buffer.Span, dims, threshold, _classes, InputSize);
         InferenceTime += sw.Elapsed;
         Inferences++;
-        var merged = Nms.Suppress(raw, Spec.NmsIou);
-        return merged.Select(d => d.MapBack(lb.ToSource)).ToList();
+        return Nms.Suppress(raw, Spec.NmsIou);
     }
 
-    private void Fill(IImageSource image, Letterbox lb)
+    /// <summary>Writes the letterboxed region into the input tensor with its top-left corner at (<paramref name="ox"/>, <paramref name="oy"/>).</summary>
+    private void Fill(IImageSource image, Letterbox lb, int ox, int oy)
     {
         int s = InputSize, cw = lb.ContentWidth, ch = lb.ContentHeight;
-        int px = (int)lb.PadX, py = (int)lb.PadY;
-        Array.Fill(_input, Spec.PadValue * Spec.Scale);
+        int px = (int)lb.PadX + ox, py = (int)lb.PadY + oy;
         image.ResizeToRgb(lb.Region, cw, ch, _rgb);
         bool bgr = Spec.Channels == "bgr";
         float scale = Spec.Scale;

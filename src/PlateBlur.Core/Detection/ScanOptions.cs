@@ -7,12 +7,18 @@ namespace PlateBlur.Core.Detection;
 /// <param name="TileOverlap">Overlap between neighbouring tiles as a fraction of the tile size.</param>
 /// <param name="ContinueThreshold">Video: detections down to this score keep an existing track alive (they never start one), so a plate
 /// whose score flickers around the threshold stays masked.</param>
-public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f)
+/// <param name="Vehicles">Also search upscaled crops around vehicles found by the vehicle model (vehicle-first detection).</param>
+/// <param name="VehicleEvery">Video: the vehicle model runs every this many frames; in between, vehicle boxes are predicted forward.</param>
+/// <param name="VehicleMargin">Margin around a vehicle box for its crop, as a fraction of the box size.</param>
+/// <param name="MaxCrops">At most this many vehicle crops per frame (four per inference); more vehicles take turns.</param>
+public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f,
+    bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8)
 {
     public ScanOptions Validate()
     {
         if (Threshold is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "threshold must be between 0 and 1");
         if (ContinueThreshold <= 0 || ContinueThreshold > Threshold) throw new ArgumentOutOfRangeException(nameof(ContinueThreshold), ContinueThreshold, "continue threshold must be above 0 and at most the threshold");
+        if (VehicleEvery < 1) throw new ArgumentOutOfRangeException(nameof(VehicleEvery), VehicleEvery, "vehicle-every must be at least 1");
         if (TileEvery < 1) throw new ArgumentOutOfRangeException(nameof(TileEvery), TileEvery, "tile-every must be at least 1");
         if (TileOverlap is < 0 or > 0.75f) throw new ArgumentOutOfRangeException(nameof(TileOverlap), TileOverlap, "tile overlap must be 0–0.75");
         return this;
