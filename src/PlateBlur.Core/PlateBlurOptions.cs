@@ -26,6 +26,12 @@ public sealed record PlateBlurOptions
     public int TileEvery { get; init; }
     public float TileOverlap { get; init; } = 0.25f;
 
+    /// <summary>Video, with vehicle-first detection: when no plate has been found on a vehicle for a few frames, mask the zone
+    /// where plates sit on it (fail-secure for plates too small, oblique or dirty for the plate model).</summary>
+    public bool FailSecure { get; init; }
+    /// <summary>Fail-secure applies to vehicles at least this tall in pixels.</summary>
+    public int FailSecureMinVehicleHeight { get; init; } = 24;
+
     // Tracking
     public int GapFrames { get; init; } = 12;
     public int ExtendFrames { get; init; } = 6;

@@ -15,7 +15,7 @@ public static class EvalVideoCommand
 {
     public sealed record Output(string Mode, object Options, string Model, IReadOnlyList<ClipScore> Clips, Totals Totals, IReadOnlyList<ClipRecipe>? Recipes);
 
-    public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps);
+    public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps, double MaskedAreaShare);
 
     public static Command Create()
     {
@@ -73,13 +73,24 @@ public static class EvalVideoCommand
                 if (jobs.Count == 0) throw new InvalidDataException($"{dataDir} has neither annotated videos nor annotated photos.");
 
                 var scores = new List<ClipScore>();
+                var leakCells = new List<(SKBitmap, string)>();
                 var progress = new ConsoleProgress(quiet: false);
-                foreach (var (name, video, truth) in jobs)
+                try
                 {
-                    string output = Path.Combine(work, "anonymized-" + Path.GetFileNameWithoutExtension(video) + Path.GetExtension(video));
-                    var report = await anonymizer.AnonymizeFileAsync(video, output, overwrite: true, null, progress, ct);
-                    progress.Done();
-                    scores.Add(VideoEvaluator.Score(name, truth, report));
+                    foreach (var (name, video, truth) in jobs)
+                    {
+                        string output = Path.Combine(work, "anonymized-" + Path.GetFileNameWithoutExtension(video) + Path.GetExtension(video));
+                        var report = await anonymizer.AnonymizeFileAsync(video, output, overwrite: true, null, progress, ct);
+                        progress.Done();
+                        var score = VideoEvaluator.Score(name, truth, report);
+                        scores.Add(score);
+                        leakCells.AddRange(await LeakCrops(video, truth, report, score, 8, ct));
+                    }
+                    Charts.Sheet(Path.Combine(o, "leaked.png"), $"Leaked plate-frames, up to 8 per clip (green: plate, blue: masks)", leakCells, 4, 300);
+                }
+                finally
+                {
+                    foreach (var (bitmap, _) in leakCells) bitmap.Dispose();
                 }
                 var totals = Total(scores);
                 string table = Table(scores, totals);
@@ -90,7 +101,7 @@ public static class EvalVideoCommand
                 var baselineScores = r.GetValue(baseline) is { } b ? ReadScores(Path.Combine(b, "eval-video.json")) : null;
                 LeakChart(Path.Combine(o, "leaks.png"), scores, baselineScores);
                 if (!r.GetValue(keep)) Directory.Delete(work, true);
-                Console.Error.WriteLine($"wrote {o}/eval-video.md, eval-video.json, leaks.png");
+                Console.Error.WriteLine($"wrote {o}/eval-video.md, eval-video.json, leaks.png, leaked.png");
                 return 0;
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or MediaException or InvalidOperationException or FormatException)
@@ -102,11 +113,47 @@ public static class EvalVideoCommand
         return cmd;
     }
 
+    /// <summary>Crops of up to <paramref name="max"/> leaked plate-frames spread over the clip, from the source frames, with the truth and the masks drawn.</summary>
+    private static async Task<List<(SKBitmap, string)>> LeakCrops(string video, IReadOnlyList<TruthBox> truth, AnonymizationReport report, ClipScore score, int max, CancellationToken ct)
+    {
+        var cells = new List<(SKBitmap, string)>();
+        if (score.LeakedFrames.Count == 0) return cells;
+        var picks = Enumerable.Range(0, Math.Min(max, score.LeakedFrames.Count)).Select(i => score.LeakedFrames[i * score.LeakedFrames.Count / Math.Min(max, score.LeakedFrames.Count)]).Distinct().ToList();
+        var info = await MediaProbe.ProbeAsync(video, ct);
+        var v = info.RequireVideo();
+        var timeline = await FrameTimeline.ScanAsync(video, v, ct);
+        var masks = report.Frames.ToDictionary(f => f.Index, f => f.Boxes.Select(b => new Core.Detection.BoxF(b.X, b.Y, b.W, b.H)).ToList());
+        foreach (int f in picks)
+        {
+            await foreach (var frame in FrameReader.ReadAsync(video, v, timeline, f, f + 1, ct))
+            {
+                using (frame)
+                {
+                    var rgba = new byte[frame.Width * frame.Height * 4];
+                    var rgb = new byte[frame.Width * frame.Height * 3];
+                    new Core.Detection.YuvImageSource(frame).ResizeToRgb(new Core.Detection.BoxF(0, 0, frame.Width, frame.Height), frame.Width, frame.Height, rgb);
+                    for (int i = 0; i < frame.Width * frame.Height; i++) { rgba[i * 4] = rgb[i * 3]; rgba[i * 4 + 1] = rgb[i * 3 + 1]; rgba[i * 4 + 2] = rgb[i * 3 + 2]; rgba[i * 4 + 3] = 255; }
+                    foreach (var t in truth.Where(t => t.Frame == f))
+                    {
+                        var frameMasks = masks.GetValueOrDefault(f) ?? [];
+                        if (Matcher.Coverage(t.Box, frameMasks) >= Matcher.CoveredShare) continue;
+                        var boxes = new List<(Core.Detection.BoxF, SKColor)> { (t.Box, SKColors.LimeGreen) };
+                        boxes.AddRange(frameMasks.Select(m => (m, new SKColor(0x21, 0x96, 0xf3))));
+                        float side = Math.Max(90, 4 * Math.Max(t.Box.W, t.Box.H));
+                        cells.Add((Charts.Crop(rgba, frame.Width, frame.Height, Core.Detection.BoxF.FromCenter(t.Box.CenterX, t.Box.CenterY, side, side), boxes), $"{score.Clip} frame {f} plate {t.PlateId} ({t.Box.W:0}x{t.Box.H:0})"));
+                    }
+                }
+            }
+        }
+        return cells;
+    }
+
     public static Totals Total(IReadOnlyList<ClipScore> s)
     {
         int pf = s.Sum(c => c.PlateFrames), leaked = s.Sum(c => c.Leaked);
         return new Totals(s.Count, pf, leaked, pf == 0 ? 0 : (double)leaked / pf, s.Select(c => c.LongestRun).DefaultIfEmpty(0).Max(),
-            s.Sum(c => c.MasksPerFrame * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Sum(c => c.Frames) / Math.Max(1e-9, s.Sum(c => c.Frames / Math.Max(c.Fps, 1e-9))));
+            s.Sum(c => c.MasksPerFrame * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Sum(c => c.Frames) / Math.Max(1e-9, s.Sum(c => c.Frames / Math.Max(c.Fps, 1e-9))),
+            s.Sum(c => c.MaskedAreaShare * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)));
     }
 
     public static string Table(IReadOnlyList<ClipScore> scores, Totals t)
@@ -114,12 +161,12 @@ public static class EvalVideoCommand
         var inv = CultureInfo.InvariantCulture;
         var lines = new List<string>
         {
-            "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | masks per frame | fps |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | masks per frame | frame area masked | fps |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         };
-        lines.AddRange(scores.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {7:0.00} | {8:0.0} |",
-            c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, c.Fps)));
-        lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {5:0.00} | {6:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, t.Fps));
+        lines.AddRange(scores.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {7:0.00} | {8:0.00} % | {9:0.0} |",
+            c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, 100 * c.MaskedAreaShare, c.Fps)));
+        lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {5:0.00} | {6:0.00} % | {7:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, 100 * t.MaskedAreaShare, t.Fps));
         return string.Join("\n", lines);
     }
 

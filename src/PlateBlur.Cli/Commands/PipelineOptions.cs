@@ -13,6 +13,7 @@ public sealed class PipelineOptions
     public Option<string> Model { get; } = new("--model") { Description = "Model name from models/manifest.json, or a path to an .onnx file", DefaultValueFactory = _ => D.Model };
     public Option<DetectionMode> Detection { get; } = new("--detection") { Description = "fast: whole frame + tiles in turn; balanced: + crops around vehicles; thorough: every tile and vehicle on every frame", DefaultValueFactory = _ => D.Detection };
     public Option<string> VehicleModel { get; } = new("--vehicle-model") { Description = "Vehicle model for vehicle-first detection (name or .onnx path)", DefaultValueFactory = _ => D.VehicleModel };
+    public Option<bool> FailSecure { get; } = new("--fail-secure") { Description = "Mask the plate zone of vehicles on which no plate was found lately (needs --detection balanced or thorough)" };
     public Option<float> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates)", DefaultValueFactory = _ => D.Threshold };
     public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
     public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
@@ -29,7 +30,7 @@ public sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Detection, VehicleModel, Threshold, Tiles, TileEvery, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
+        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
             command.Options.Add(o);
     }
 
@@ -40,6 +41,7 @@ public sealed class PipelineOptions
         yield return "--model"; yield return o.Model;
         yield return "--detection"; yield return o.Detection.ToString();
         yield return "--vehicle-model"; yield return o.VehicleModel;
+        if (o.FailSecure) yield return "--fail-secure";
         yield return "--threshold"; yield return o.Threshold.ToString(inv);
         yield return "--tiles"; yield return o.Tiles ? "true" : "false";
         yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
@@ -60,6 +62,7 @@ public sealed class PipelineOptions
         Model = r.GetValue(Model)!,
         Detection = r.GetValue(Detection),
         VehicleModel = r.GetValue(VehicleModel)!,
+        FailSecure = r.GetValue(FailSecure),
         Threshold = r.GetValue(Threshold),
         Tiles = r.GetValue(Tiles),
         TileEvery = r.GetValue(TileEvery),

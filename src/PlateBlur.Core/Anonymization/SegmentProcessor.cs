@@ -38,6 +38,8 @@ public static class SegmentProcessor
         var redaction = options.RedactionOptions();
         var tracker = new Tracker(tracking);
         scanner.Reset();
+        var failSecure = options.FailSecure && scanner.Vehicles != null ? new FailSecure(options.FailSecureMinVehicleHeight) : null;
+        var zones = new Dictionary<long, List<BoxF>>();
         long inferencesBefore = scanner.Plates.Inferences;
         var pending = new Queue<YuvFrame>();
         var records = new List<FrameMasks>();
@@ -51,6 +53,7 @@ public static class SegmentProcessor
         {
             clock.Restart();
             var masks = tracker.MasksFor(f.Index);
+            if (zones.Remove(f.Index, out var extra)) masks.AddRange(extra.Select(z => new MaskBox(z, 0, MaskKind.FailSecure)));
             track += clock.Elapsed.TotalSeconds;
             clock.Restart();
             Redactor.Apply(f, masks, redaction);
@@ -82,6 +85,8 @@ public static class SegmentProcessor
             detections += frame.Index >= firstIndex && frame.Index < endIndex ? found.Count : 0;
             clock.Restart();
             tracker.Add(frame.Index, found);
+            if (failSecure != null && frame.Index >= firstIndex && frame.Index < endIndex)
+                zones[frame.Index] = failSecure.Zones(frame.Index, StoredVehicles(scanner, frame, video.Rotation), found);
             track += clock.Elapsed.TotalSeconds;
 
             if (frame.Index >= firstIndex && frame.Index < endIndex) pending.Enqueue(frame);
@@ -102,6 +107,14 @@ public static class SegmentProcessor
     }
 
     /// <summary>Runs the scanner on the upright view of the frame and returns boxes in stored-frame pixels.</summary>
+    /// <summary>The scanner's vehicles for this frame in stored-frame pixels.</summary>
+    private static List<Vehicle> StoredVehicles(FrameScanner scanner, YuvFrame frame, int rotation)
+    {
+        if (rotation == 0) return [.. scanner.LastVehicles];
+        var rotated = new RotatedImageSource(new YuvImageSource(frame), rotation);
+        return scanner.LastVehicles.Select(v => v with { Box = rotated.ToStored(v.Box) }).ToList();
+    }
+
     /// <param name="allTiles">Search every tile instead of this frame's round-robin share.</param>
     /// <param name="threshold">Score floor (default: the scanner's threshold).</param>
     public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation, bool allTiles = false, float? threshold = null)

@@ -7,7 +7,7 @@ namespace PlateBlur.Core.Evaluation;
 /// <summary>How one annotated clip fared: plate-frames leaked (less than 90 % covered) and the longest leaked run per plate.</summary>
 public sealed record ClipScore(
     string Clip, int Frames, int Plates, int PlateFrames, int Leaked, int LongestRun, IReadOnlyDictionary<int, int> LongestRunPerPlate,
-    double MasksPerFrame, double Fps, IReadOnlyList<int> LeakedFrames, IReadOnlyList<int> PlateFrameIndexes)
+    double MasksPerFrame, double Fps, IReadOnlyList<int> LeakedFrames, IReadOnlyList<int> PlateFrameIndexes, double MaskedAreaShare = 0)
 {
     public double LeakedShare => PlateFrames == 0 ? 0 : (double)Leaked / PlateFrames;
 }
@@ -35,8 +35,11 @@ public static class VideoEvaluator
         var visible = truth.Select(t => t.PlateId).Distinct().ToList();
         var longest = visible.ToDictionary(id => id, id => LongestRun(perPlate.GetValueOrDefault(id) ?? []));
         long frames = report.Counts.Frames;
+        double area = Math.Max(1.0, (double)report.Input.Width * report.Input.Height);
+        double masked = report.Frames.Sum(f => Math.Min(1.0, f.Boxes.Sum(b => (double)b.W * b.H) / area));
         return new ClipScore(clip, (int)frames, visible.Count, truth.Count, leakedPlateFrames, longest.Values.DefaultIfEmpty(0).Max(), longest,
-            frames == 0 ? 0 : (double)report.Counts.Masks / frames, frames / Math.Max(report.Timings.Total, 1e-9), leaked.ToList(), plateFrames.ToList());
+            frames == 0 ? 0 : (double)report.Counts.Masks / frames, frames / Math.Max(report.Timings.Total, 1e-9), leaked.ToList(), plateFrames.ToList(),
+            frames == 0 ? 0 : masked / frames);
     }
 
     /// <summary>Longest run of leaked frames with consecutive indices.</summary>
