@@ -5,6 +5,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 cd "$root"
+# infra/main.bicep must build and lint without errors or warnings; the deployment tests compile it with the same CLI.
+PLATEBLUR_BICEP="$(scripts/bicep.sh)"
+export PLATEBLUR_BICEP
 source scripts/azurite.sh
 trap stop_azurite EXIT
 if [ -z "${PLATEBLUR_SHARED:-}" ]; then
