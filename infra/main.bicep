@@ -59,6 +59,13 @@ param maskMode string = 'Blur'
 @description('PlateBlur__Model: plate detector from models/manifest.json (baked into the image).')
 param model string = 'hyperlpr3-640'
 
+@description('PlateBlur__Detection: how much work goes into finding plates: Fast (whole frame + tiles in turn), Balanced (+ crops around vehicles), Thorough (every tile and vehicle on every frame).')
+@allowed(['Fast', 'Balanced', 'Thorough'])
+param detection string = 'Balanced'
+
+@description('PlateBlur__FailSecure: mask the plate zone of vehicles on which no plate was found lately (needs Balanced or Thorough detection).')
+param failSecure bool = false
+
 @description('PlateBlur__Threshold: detector score that masks a plate (recall first: low).')
 param threshold string = '0.1'
 
@@ -222,10 +229,14 @@ var appSettings = {
 
   // Detection, tracking, redaction, encoding (PlateBlurOptions defaults)
   PlateBlur__Model: model
+  PlateBlur__Detection: detection
+  PlateBlur__VehicleModel: 'yolox-nano'
+  PlateBlur__FailSecure: string(failSecure)
+  PlateBlur__FailSecureMinVehicleHeight: '24'
   PlateBlur__Threshold: threshold
   PlateBlur__ContinueThreshold: '0.05'
   PlateBlur__Tiles: 'true'
-  PlateBlur__TileEvery: '3'
+  PlateBlur__TileEvery: '0'
   PlateBlur__TileOverlap: '0.25'
   PlateBlur__GapFrames: '12'
   PlateBlur__ExtendFrames: '6'
