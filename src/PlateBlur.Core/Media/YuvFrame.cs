@@ -12,7 +12,20 @@ public sealed class YuvFrame : IDisposable
         if (width <= 0 || height <= 0) throw new ArgumentException($"Frame size {width}x{height} must be positive.");
         Width = width; Height = height; Index = index; PtsNs = ptsNs;
         _buffer = ArrayPool<byte>.Shared.Rent(SizeOf(width, height));
+        int live = Interlocked.Increment(ref _live);
+        int peak;
+        while (live > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, live, peak) != peak) { }
     }
+
+    private static int _live, _peak;
+
+    /// <summary>Frames allocated and not yet disposed, in this process.</summary>
+    public static int Live => Volatile.Read(ref _live);
+
+    /// <summary>The most frames alive at once since <see cref="ResetPeak"/>: what bounds the pipeline's memory.</summary>
+    public static int PeakLive => Volatile.Read(ref _peak);
+
+    public static void ResetPeak() => Volatile.Write(ref _peak, Live);
 
     public int Width { get; }
     public int Height { get; }
@@ -38,6 +51,8 @@ public sealed class YuvFrame : IDisposable
     public void Dispose()
     {
         var b = Interlocked.Exchange(ref _buffer, null);
-        if (b != null) ArrayPool<byte>.Shared.Return(b);
+        if (b == null) return;
+        ArrayPool<byte>.Shared.Return(b);
+        Interlocked.Decrement(ref _live);
     }
 }
