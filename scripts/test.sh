@@ -8,6 +8,13 @@ cd "$root"
 # infra/main.bicep must build and lint without errors or warnings; the deployment tests compile it with the same CLI.
 PLATEBLUR_BICEP="$(scripts/bicep.sh)"
 export PLATEBLUR_BICEP
+# The parity test of the training code (models/training) runs the PyTorch rebuild of the detector: Debian's packages.
+if ! /usr/bin/python3 -c "import torch, onnx, cv2, numpy" 2>/dev/null; then
+  echo "test: installing python3-torch, python3-onnx, python3-opencv with apt (training code parity test)" >&2
+  sudo_cmd=""; if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-torch python3-onnx python3-opencv python3-numpy >/dev/null
+fi
 source scripts/azurite.sh
 trap stop_azurite EXIT
 if [ -z "${PLATEBLUR_SHARED:-}" ]; then

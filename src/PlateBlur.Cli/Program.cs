@@ -5,6 +5,7 @@ var root = new RootCommand("PlateBlur: finds vehicle licence plates in videos an
 root.Subcommands.Add(AnonymizeCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(PlateBlur.Cli.Bench.PipelineBenchCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(EvalVideoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());

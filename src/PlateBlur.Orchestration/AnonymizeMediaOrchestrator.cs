@@ -42,6 +42,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
         private int _tracks;
         private int _calls;
         private long _bytes;
+        private StageSeconds _stages = new(0, 0, 0, 0, 0);
 
         public async Task<T> CallAsync<T>(string name, object input)
         {
@@ -53,7 +54,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
         }
 
         public MediaOutcome Outcome(string status, string? output, string? reason, string policy) =>
-            new(status, output, reason, _segments, _frames, _masks, policy, _calls, _bytes);
+            new(status, output, reason, _segments, _frames, _masks, policy, _calls, _bytes, _stages);
 
         public async Task<MediaOutcome> ExecuteAsync()
         {
@@ -84,11 +85,13 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
                 var done = await FanOutAsync(plan, split, outputName);
                 ctx.SetCustomStatus(new { stage = "stitch", segments = _segments });
                 var stitch = await CallAsync<StitchOutcome>(StitchActivity.Name, new StitchWork(job.InstanceId, job.BlobName, outputName, plan, done, split));
+                _stages = new StageSeconds(split.Seconds, done.Max(d => d.Seconds), done.Sum(d => d.Seconds), stitch.Seconds, 0);
                 if (!stitch.Verified) return await FailAsync(stitch.Reason!);
                 (resultBlob, reportBlob, _frames, _masks, _tracks) = (stitch.ResultBlob!, stitch.ReportBlob!, stitch.Frames, done.Sum(d => d.Masks), done.Sum(d => d.Tracks));
             }
             ctx.SetCustomStatus(new { stage = "qc" });
             var qc = await CallAsync<QcOutcome>(QcSampleActivity.Name, new QcWork(job.InstanceId, resultBlob, reportBlob, outputName));
+            _stages = _stages with { Qc = qc.Seconds };
             var published = await CallAsync<Published>(PublishActivity.Name, new PublishWork(job.InstanceId, job.BlobName, outputName, resultBlob, reportBlob, qc.ContactSheetBlob, qc.Passed));
             if (!qc.Passed)
             {

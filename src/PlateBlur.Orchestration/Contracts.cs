@@ -65,7 +65,11 @@ public sealed record QcSummary(bool Passed, int Samples, int Residual);
 public sealed record CleanupWork(string InstanceId);
 
 /// <summary>How an orchestration ended.</summary>
-public sealed record MediaOutcome(string Status, string? Output, string? Reason, int Segments, long Frames, long Masks, string SourcePolicy, int ActivityCalls, long HistoryPayloadBytes);
+public sealed record MediaOutcome(string Status, string? Output, string? Reason, int Segments, long Frames, long Masks, string SourcePolicy, int ActivityCalls, long HistoryPayloadBytes,
+    StageSeconds? Stages = null);
+
+/// <summary>Seconds the main activities took (from their own results, so replay gives the same numbers).</summary>
+public sealed record StageSeconds(double Split, double SlowestSegment, double SumOfSegments, double Stitch, double Qc);
 
 /// <summary>Event types PlateBlur publishes.</summary>
 public static class EventTypes
