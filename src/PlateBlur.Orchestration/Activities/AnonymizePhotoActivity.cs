@@ -18,8 +18,7 @@ public sealed class AnonymizePhotoActivity(BlobStore blobs, DetectorPool detecto
     {
         var sw = Stopwatch.StartNew();
         using var local = new LocalWork(w.InstanceId, Name);
-        string path = local.File(WorkNames.LocalName("source", w.SourceBlob));
-        await blobs.DownloadAsync(Containers.Inbox, w.SourceBlob, path, ct);
+        string path = await blobs.DownloadSourceAsync(w.SourceBlob, local, ct);
         string output = local.File(WorkNames.LocalName("result", w.OutputName));
         try
         {

@@ -15,8 +15,7 @@ public sealed class PlanSegmentsActivity(BlobStore blobs) : PipelineActivity<Pla
     public override async Task<SegmentPlan> ExecuteAsync(PlanWork work, CancellationToken ct)
     {
         using var local = new LocalWork(work.Job.InstanceId, Name);
-        string path = local.File(WorkNames.LocalName("source", work.Job.BlobName));
-        await blobs.DownloadAsync(Containers.Inbox, work.Job.BlobName, path, ct);
+        string path = await blobs.DownloadSourceAsync(work.Job.BlobName, local, ct);
         var info = await MediaProbe.ProbeAsync(path, ct);
         var timeline = await FrameTimeline.ScanAsync(path, info.RequireVideo(), ct);
         return SegmentPlanner.Plan(timeline, work.TargetSeconds);

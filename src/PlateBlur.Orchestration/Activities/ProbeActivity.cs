@@ -21,8 +21,7 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
         if (props.ContentLength == 0) return Reject($"{job.BlobName} is empty (0 bytes)");
         if (props.ContentLength > options.MaxInputBytes) return Reject($"{job.BlobName} is {props.ContentLength:N0} bytes, over the limit of {options.MaxInputBytes:N0}");
         using var work = new LocalWork(job.InstanceId, Name);
-        string local = work.File(WorkNames.LocalName("source", job.BlobName));
-        await blobs.DownloadAsync(Containers.Inbox, job.BlobName, local, ct);
+        string local = await blobs.DownloadSourceAsync(job.BlobName, work, ct);
         try
         {
             var info = await MediaProbe.ProbeAsync(local, ct);

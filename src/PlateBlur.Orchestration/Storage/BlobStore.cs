@@ -31,6 +31,14 @@ public sealed class BlobStore(BlobServiceClient service)
         await Blob(container, name).DownloadToAsync(localPath, ct);
     }
 
+    /// <summary>Downloads an inbox blob into a local work folder under a safe name (never the blob's own path) and returns the local path.</summary>
+    public async Task<string> DownloadSourceAsync(string blobName, LocalWork work, CancellationToken ct = default)
+    {
+        string path = work.File(WorkNames.LocalName("source", blobName));
+        await DownloadAsync(Containers.Inbox, blobName, path, ct);
+        return path;
+    }
+
     public async Task UploadAsync(string localPath, string container, string name, string? contentType = null, CancellationToken ct = default)
     {
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType ?? ContentTypeOf(name) } };
