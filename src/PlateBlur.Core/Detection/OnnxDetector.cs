@@ -25,6 +25,8 @@ public sealed class OnnxDetector : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        // Idle worker threads must not spin: ffmpeg decodes and encodes on the same cores between inferences.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         try
         {
             _session = new InferenceSession(modelPath, options);
