@@ -16,7 +16,7 @@ RUN dotnet restore src/PlateBlur.Functions/PlateBlur.Functions.csproj \
  && dotnet restore src/PlateBlur.Cli/PlateBlur.Cli.csproj
 
 COPY host.json local.settings.sample.json ./
-COPY models/manifest.json models/
+COPY models/manifest.json models/*.onnx models/
 COPY src/ src/
 RUN dotnet publish src/PlateBlur.Functions/PlateBlur.Functions.csproj -c Release -o /out/app \
  && dotnet publish src/PlateBlur.Cli/PlateBlur.Cli.csproj -c Release -o /out/cli
