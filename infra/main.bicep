@@ -44,8 +44,8 @@ param maxSegmentsInFlight int = 4
 @description('PlateBlur__QcSamples: output frames re-detected by QC per video.')
 param qcSamples int = 12
 
-@description('PlateBlur__QcThreshold: detector score at which a QC frame still shows a plate (the output goes to quarantine).')
-param qcThreshold string = '0.08'
+@description('PlateBlur__QcThreshold: detector score at which a QC frame still shows a plate (the output goes to quarantine); empty = the model\'s own from models/manifest.json.')
+param qcThreshold string = ''
 
 @allowed(['delete', 'keep', 'move'])
 @description('PlateBlur__SourcePolicy: what happens to inbox/ after a verified output passed QC (move = to archive/).')
@@ -55,9 +55,9 @@ param sourcePolicy string = 'delete'
 @description('PlateBlur__Mode: how a plate is covered.')
 param maskMode string = 'Blur'
 
-@allowed(['hyperlpr3-640', 'hyperlpr3-320'])
-@description('PlateBlur__Model: plate detector from models/manifest.json (baked into the image).')
-param model string = 'hyperlpr3-640'
+@allowed(['plateblur-plate-800', 'hyperlpr3-640', 'hyperlpr3-320'])
+@description('PlateBlur__Model: plate detector from models/manifest.json (baked into the image): PlateBlur\'s own (default) or the original HyperLPR3 models.')
+param model string = 'plateblur-plate-800'
 
 @description('PlateBlur__Detection: how much work goes into finding plates: Fast (whole frame + tiles in turn), Balanced (+ crops around vehicles), Thorough (every tile and vehicle on every frame).')
 @allowed(['Fast', 'Balanced', 'Thorough'])
@@ -66,8 +66,8 @@ param detection string = 'Balanced'
 @description('PlateBlur__FailSecure: mask the plate zone of vehicles on which no plate was found lately (needs Balanced or Thorough detection).')
 param failSecure bool = false
 
-@description('PlateBlur__Threshold: detector score that masks a plate (recall first: low).')
-param threshold string = '0.1'
+@description('PlateBlur__Threshold: detector score that masks a plate (recall first: low); empty = the model\'s own default from models/manifest.json.')
+param threshold string = ''
 
 @description('PlateBlur__MaxInputBytes: larger inputs go to quarantine. Split and Stitch hold the whole video (plus its copy) on the replica\'s disk, 8 GiB on the Consumption profile: see infra/README.md.')
 param maxInputBytes int = 21474836480
@@ -234,7 +234,7 @@ var appSettings = {
   PlateBlur__FailSecure: string(failSecure)
   PlateBlur__FailSecureMinVehicleHeight: '24'
   PlateBlur__Threshold: threshold
-  PlateBlur__ContinueThreshold: '0.05'
+  PlateBlur__ContinueThreshold: ''
   PlateBlur__Tiles: 'true'
   PlateBlur__TileEvery: '0'
   PlateBlur__TileOverlap: '0.25'

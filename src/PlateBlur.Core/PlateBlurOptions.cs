@@ -14,13 +14,16 @@ public sealed record PlateBlurOptions
     public const string Section = "PlateBlur";
 
     // Detection
-    public string Model { get; init; } = "hyperlpr3-640";
+    public string Model { get; init; } = "plateblur-plate-800";
     /// <summary>How much work goes into finding plates: Fast (whole frame + tiles in turn), Balanced (+ crops around vehicles,
     /// the vehicle model every third frame), Thorough (every tile and the vehicle model on every frame).</summary>
     public DetectionMode Detection { get; init; } = DetectionMode.Balanced;
     public string VehicleModel { get; init; } = "yolox-nano";
-    public float Threshold { get; init; } = 0.1f;
-    public float ContinueThreshold { get; init; } = 0.05f;
+    /// <summary>Score at which a detection masks a plate; null = the model's own default from the manifest (scores differ between
+    /// models), <see cref="FallbackThreshold"/> for a model file the manifest does not know.</summary>
+    public float? Threshold { get; init; }
+    /// <summary>Video: score down to which detections keep an existing track alive; null = half the threshold.</summary>
+    public float? ContinueThreshold { get; init; }
     public bool Tiles { get; init; } = true;
     /// <summary>Video: each tile is searched every N frames; 0 = as the detection mode says.</summary>
     public int TileEvery { get; init; }
@@ -53,15 +56,22 @@ public sealed record PlateBlurOptions
     public int SegmentOverlapFrames { get; init; } = 24;
     public int MaxSegmentsInFlight { get; init; } = 4;
     public int QcSamples { get; init; } = 12;
-    public float QcThreshold { get; init; } = 0.08f;
+    /// <summary>Score at which a QC frame still shows a plate (the output goes to quarantine); null = the model's own from the
+    /// manifest (chosen so that masked outputs rarely fail on false positives), 0.8 × the threshold for an unknown model file.</summary>
+    public float? QcThreshold { get; init; }
     public string SourcePolicy { get; init; } = "delete";
     public long MaxInputBytes { get; init; } = 20L * 1024 * 1024 * 1024;
     /// <summary>NCRONTAB schedule of the Functions app's inbox sweep (local runs without Event Grid); read by the Functions host.</summary>
     public string SweepSchedule { get; init; } = "*/10 * * * * *";
 
-    public ScanOptions ScanOptions() => new ScanOptions(Threshold, Tiles,
-        TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, Math.Min(ContinueThreshold, Threshold),
+    public const float FallbackThreshold = 0.1f;
+    public float EffectiveThreshold => Threshold ?? Models.ModelManifest.Embedded.RecommendedThreshold(Model);
+    public float EffectiveContinueThreshold => Math.Min(ContinueThreshold ?? EffectiveThreshold / 2, EffectiveThreshold);
+    public float EffectiveQcThreshold => QcThreshold ?? Models.ModelManifest.Embedded.RecommendedQcThreshold(Model) ?? EffectiveThreshold * 0.8f;
+
+    public ScanOptions ScanOptions() => new ScanOptions(EffectiveThreshold, Tiles,
+        TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, EffectiveContinueThreshold,
         Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3).Validate();
-    public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: Threshold).Validate();
+    public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: EffectiveThreshold).Validate();
     public RedactionOptions RedactionOptions() => new RedactionOptions(Mode, Pad, Polygon: Polygon).Validate();
 }

@@ -97,6 +97,8 @@ public class AnonymizeCommandTests
     {
         var r = CliRunner.Run("models", "list");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains(r.Stdout.Split('\n'), l => l.StartsWith("hyperlpr3-640") && l.EndsWith("(default)"));
+        string name = PlateBlur.Core.Models.ModelManifest.Embedded.Default;
+        Assert.Contains(r.Stdout.Split('\n'), l => l.StartsWith(name + " ") && l.EndsWith("(default)"));
+        Assert.Contains(r.Stdout.Split('\n'), l => l.StartsWith("hyperlpr3-640 ") && l.Contains("threshold 0.10"));
     }
 }

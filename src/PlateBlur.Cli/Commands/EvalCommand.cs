@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Detection;
 using PlateBlur.Core.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Models;
@@ -21,13 +22,14 @@ public static class EvalCommand
         var extra = new Option<string?>("--extra-labels") { Description = "Supplementary labels for real plates the dataset leaves unannotated (file x y w h per line)" };
         var pipeline = new PipelineOptions();
         var cmd = new Command("eval", "Measure detection and masking on annotated photos (the same detection and masking as anonymize)");
-        cmd.Options.Add(data); cmd.Options.Add(format); cmd.Options.Add(outDir); cmd.Options.Add(extra);
+        var qcThreshold = new Option<float?>("--qc-threshold") { Description = "Threshold of the QC re-detection on the masked photos (default: the model's own, as the pipeline)" };
+        cmd.Options.Add(data); cmd.Options.Add(format); cmd.Options.Add(outDir); cmd.Options.Add(extra); cmd.Options.Add(qcThreshold);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
             try
             {
-                var options = pipeline.Bind(r);
+                var options = pipeline.Bind(r) with { QcThreshold = r.GetValue(qcThreshold) };
                 string o = r.GetValue(outDir)!;
                 var images = new List<AnnotatedImage>();
                 foreach (var d in r.GetValue(data)!)
@@ -39,24 +41,32 @@ public static class EvalCommand
                 if (images.Count == 0) throw new InvalidDataException("No annotated photos found.");
                 using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
                 var progress = new LineProgress("eval", images.Count);
-                var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, progress);
+                var qcScanner = new FrameScanner(anonymizer.Scanner.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1 });
+                var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, progress, qcScanner);
+                int qcFailed = results.Count(x => x.QcResidual > 0);
+                string qcLine = string.Format(CultureInfo.InvariantCulture,
+                    "QC check (re-detection at {0:0.###} on the masked photos, as the pipeline does): {1} of {2} photos ({3:P1}) would go to quarantine.",
+                    options.EffectiveQcThreshold, qcFailed, results.Count, (double)qcFailed / results.Count);
                 var redaction = options.RedactionOptions();
-                var main = PhotoEvaluator.Score(results, options.Threshold, redaction);
+                var main = PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction);
                 float[] sweep = [0.05f, 0.1f, 0.15f, 0.2f, 0.25f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f];
                 var curve = sweep.Select(t => PhotoEvaluator.Score(results, t, redaction)).ToList();
 
                 Directory.CreateDirectory(o);
                 string table = Table(main, anonymizer.Model.Name, string.Join(", ", r.GetValue(data)!.Select(Path.GetFileName)));
                 Console.WriteLine(table);
-                await File.WriteAllTextAsync(Path.Combine(o, "eval.md"), table + "\n\n" + CurveTable(curve) + "\n", ct);
-                await File.WriteAllTextAsync(Path.Combine(o, "eval.json"), JsonSerializer.Serialize(new { model = anonymizer.Model, options, metrics = main, curve }, AnonymizationReport.Json), ct);
+                Console.WriteLine();
+                Console.WriteLine(qcLine);
+                await File.WriteAllTextAsync(Path.Combine(o, "eval.md"), table + "\n\n" + qcLine + "\n\n" + CurveTable(curve) + "\n", ct);
+                var qc = new { threshold = options.EffectiveQcThreshold, photos = results.Count, quarantined = qcFailed };
+                await File.WriteAllTextAsync(Path.Combine(o, "eval.json"), JsonSerializer.Serialize(new { model = anonymizer.Model, options, metrics = main, qc, curve }, AnonymizationReport.Json), ct);
                 Charts.LineChart(Path.Combine(o, "threshold.png"), $"{anonymizer.Model.Name} on {images.Count} photos", "score threshold", "share of plates / detections",
                 [
                     new Series("coverage recall", Charts.Palette[0], curve.Select(m => ((double)m.Threshold, m.CoverageRecall)).ToList()),
                     new Series("recall (IoU>=0.5)", Charts.Palette[2], curve.Select(m => ((double)m.Threshold, m.Recall)).ToList()),
                     new Series("precision", Charts.Palette[1], curve.Select(m => ((double)m.Threshold, m.Precision)).ToList()),
                 ]);
-                WriteGallery(Path.Combine(o, "missed.png"), results, options.Threshold, redaction);
+                WriteGallery(Path.Combine(o, "missed.png"), results, options.EffectiveThreshold, redaction);
                 Console.Error.WriteLine($"wrote {o}/eval.md, eval.json, threshold.png, missed.png");
                 return 0;
             }

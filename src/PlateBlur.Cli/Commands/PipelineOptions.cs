@@ -14,7 +14,7 @@ public sealed class PipelineOptions
     public Option<DetectionMode> Detection { get; } = new("--detection") { Description = "fast: whole frame + tiles in turn; balanced: + crops around vehicles; thorough: every tile and vehicle on every frame", DefaultValueFactory = _ => D.Detection };
     public Option<string> VehicleModel { get; } = new("--vehicle-model") { Description = "Vehicle model for vehicle-first detection (name or .onnx path)", DefaultValueFactory = _ => D.VehicleModel };
     public Option<bool> FailSecure { get; } = new("--fail-secure") { Description = "Mask the plate zone of vehicles on which no plate was found lately (needs --detection balanced or thorough)" };
-    public Option<float> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates)", DefaultValueFactory = _ => D.Threshold };
+    public Option<float?> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates; default: the model's own, from models/manifest.json)" };
     public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
     public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
     public Option<int> GapFrames { get; } = new("--gap-frames") { Description = "Fill detection gaps of up to N frames inside a track", DefaultValueFactory = _ => D.GapFrames };
@@ -42,7 +42,7 @@ public sealed class PipelineOptions
         yield return "--detection"; yield return o.Detection.ToString();
         yield return "--vehicle-model"; yield return o.VehicleModel;
         if (o.FailSecure) yield return "--fail-secure";
-        yield return "--threshold"; yield return o.Threshold.ToString(inv);
+        if (o.Threshold is { } threshold) { yield return "--threshold"; yield return threshold.ToString(inv); }
         yield return "--tiles"; yield return o.Tiles ? "true" : "false";
         yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
         yield return "--gap-frames"; yield return o.GapFrames.ToString(inv);

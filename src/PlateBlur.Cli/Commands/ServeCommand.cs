@@ -34,7 +34,7 @@ public static class ServeCommand
         var segment = new Option<double>("--segment-seconds") { Description = "Target segment length", DefaultValueFactory = _ => 10 };
         var inFlight = new Option<int>("--max-segments-in-flight") { Description = "Segments processed at once", DefaultValueFactory = _ => 2 };
         var qcSamples = new Option<int>("--qc-samples") { Description = "Output frames re-checked by QC", DefaultValueFactory = _ => 12 };
-        var qcThreshold = new Option<float>("--qc-threshold") { Description = "QC detection threshold (below --threshold)", DefaultValueFactory = _ => 0.08f };
+        var qcThreshold = new Option<float?>("--qc-threshold") { Description = "QC detection threshold (default: the model's own, from models/manifest.json)" };
         var policy = new Option<string>("--source-policy") { Description = "delete | keep | move (to archive/), applied only after verified output passed QC", DefaultValueFactory = _ => "delete" };
         var endpoint = new Option<string?>("--event-grid-endpoint") { Description = "Event Grid topic for CloudEvents (none: events are logged)" };
         var key = new Option<string?>("--event-grid-key") { Description = "Event Grid topic access key" };

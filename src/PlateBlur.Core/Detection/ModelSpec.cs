@@ -41,5 +41,11 @@ public sealed record ModelSpec
     public float NmsIou { get; init; } = 0.5f;
     /// <summary>Class ids that count; empty = all.</summary>
     public int[] Classes { get; init; } = [];
+    /// <summary>Plate models: the score at which a detection masks a plate by default, chosen by measurement for this model
+    /// (scores are not comparable between models). Null = 0.1.</summary>
+    public float? Threshold { get; init; }
+    /// <summary>Plate models: the score at which the QC re-detection on a masked output counts a plate left visible, chosen so that
+    /// masked outputs rarely fail on false positives (measured by <c>plateblur eval</c>). Null = 0.8 × the threshold.</summary>
+    public float? QcThreshold { get; init; }
     public string? Description { get; init; }
 }

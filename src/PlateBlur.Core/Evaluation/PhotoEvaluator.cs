@@ -9,7 +9,8 @@ namespace PlateBlur.Core.Evaluation;
 using Detection = PlateBlur.Core.Detection.Detection;
 
 /// <summary>One evaluated photo: its truth, every pass's raw detections down to the sweep threshold, and timings.</summary>
-public sealed record ImageResult(string Image, int Width, int Height, IReadOnlyList<BoxF> Truth, IReadOnlyList<Detection> Raw, double DetectMs, double EndToEndMs);
+/// <param name="QcResidual">Detections the pipeline's QC check finds on the masked photo outside the masks (-1: not checked).</param>
+public sealed record ImageResult(string Image, int Width, int Height, IReadOnlyList<BoxF> Truth, IReadOnlyList<Detection> Raw, double DetectMs, double EndToEndMs, int QcResidual = -1);
 
 /// <summary>The photo table: detection recall, coverage recall, precision and speed at one threshold.</summary>
 public sealed record PhotoMetrics(
@@ -22,11 +23,14 @@ public static class PhotoEvaluator
 {
     public const float SweepMinimum = 0.05f;
 
-    public static List<ImageResult> Run(IReadOnlyList<AnnotatedImage> images, FrameScanner scanner, PlateBlurOptions options, IProgress<int>? progress = null)
+    /// <param name="qc">When given, the masked photo is searched again as the pipeline's QC step does (this scanner, at the QC
+    /// threshold), and detections outside the masks are counted: how often QC would send a photo to quarantine.</param>
+    public static List<ImageResult> Run(IReadOnlyList<AnnotatedImage> images, FrameScanner scanner, PlateBlurOptions options, IProgress<int>? progress = null,
+        FrameScanner? qc = null)
     {
         var results = new List<ImageResult>(images.Count);
         var redaction = options.RedactionOptions();
-        float sweep = Math.Min(SweepMinimum, options.Threshold);
+        float sweep = Math.Min(SweepMinimum, options.EffectiveThreshold);
         foreach (var (item, i) in images.Select((x, i) => (x, i)))
         {
             var total = Stopwatch.StartNew();
@@ -35,10 +39,17 @@ public static class PhotoEvaluator
             var raw = scanner.ScanRaw(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height), -1, sweep);
             double detect = clock.Elapsed.TotalMilliseconds;
             // The rest of what anonymize does to a photo: merge at the real threshold, mask, encode.
-            var found = At(raw, options.Threshold);
+            var found = At(raw, options.EffectiveThreshold);
             Redactor.Apply(photo.Rgba, photo.Width, photo.Height, found.Select((d, k) => new MaskBox(d.Box, k, MaskKind.Detected, d.Corners)), redaction);
             photo.Encode(Stream.Null, photo.Format);
-            results.Add(new ImageResult(item.Image, photo.Width, photo.Height, item.Plates, raw, detect, total.Elapsed.TotalMilliseconds));
+            double endToEnd = total.Elapsed.TotalMilliseconds;
+            int residual = -1;
+            if (qc != null)
+            {
+                var covered = found.Select(d => Redactor.Covered(d.Box, redaction, photo.Width, photo.Height)).ToList();
+                residual = Qc.QcSampler.Residual(qc.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height)), covered).Count;
+            }
+            results.Add(new ImageResult(item.Image, photo.Width, photo.Height, item.Plates, raw, detect, endToEnd, residual));
             progress?.Report(i + 1);
         }
         return results;

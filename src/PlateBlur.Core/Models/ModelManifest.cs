@@ -11,6 +11,16 @@ public sealed record ModelManifest(string Default, string VehicleDefault, IReadO
 
     public static ModelManifest Embedded { get; } = LoadEmbedded();
 
+    /// <summary>The default mask threshold for a model name or .onnx path (a file the manifest lists by name counts as that model).</summary>
+    public float RecommendedThreshold(string nameOrPath) => Known(nameOrPath)?.Threshold ?? PlateBlurOptions.FallbackThreshold;
+
+    /// <summary>The default QC threshold for a model name or .onnx path; null when the manifest gives none.</summary>
+    public float? RecommendedQcThreshold(string nameOrPath) => Known(nameOrPath)?.QcThreshold;
+
+    private ModelSpec? Known(string nameOrPath) =>
+        Models.FirstOrDefault(m => string.Equals(m.Name, nameOrPath, StringComparison.OrdinalIgnoreCase)
+                                   || (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && m.File == Path.GetFileName(nameOrPath)));
+
     public ModelSpec Find(string name) =>
         Models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown model '{name}'. Known: {string.Join(", ", Models.Select(m => m.Name))}; or give a path to an .onnx file.");

@@ -25,7 +25,7 @@ public sealed class QcSampleActivity(BlobStore blobs, DetectorPool detectors) : 
         var report = JsonSerializer.Deserialize<AnonymizationReport>(await blobs.ReadTextAsync(Containers.Work, w.ReportBlob, ct), AnonymizationReport.Json)!;
         var options = detectors.Options;
         using var lease = await detectors.RentAsync(ct);
-        var scanner = new FrameScanner(lease.Anonymizer.Scanner.Plates, options.ScanOptions() with { Threshold = Math.Min(options.QcThreshold, options.Threshold), TileEvery = 1 });
+        var scanner = new FrameScanner(lease.Anonymizer.Scanner.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1 });
         string sheet = local.File("qc.png");
         var qc = report.Kind == "photo"
             ? QcSampler.CheckPhoto(output, report, scanner, sheet)

@@ -49,3 +49,37 @@ public class ModelStoreTests
         Assert.Equal(OutputLayout.Yolox, m.Find(m.VehicleDefault).Layout);
     }
 }
+
+/// <summary>Scores are not comparable between models: each plate model carries its own default threshold, and the
+/// continue and QC thresholds follow the threshold unless set.</summary>
+public class ModelThresholdTests
+{
+    [Fact]
+    public void Each_plate_model_brings_its_own_threshold_and_explicit_settings_win()
+    {
+        var manifest = ModelManifest.Embedded;
+        var own = manifest.Find("plateblur-plate-800");
+        Assert.NotNull(own.Threshold);
+        Assert.Equal(0.1f, manifest.Find("hyperlpr3-640").Threshold);
+
+        var byDefault = new PlateBlurOptions { Model = "hyperlpr3-640" };
+        Assert.Equal(0.1f, byDefault.EffectiveThreshold);
+        Assert.Equal(0.05f, byDefault.EffectiveContinueThreshold, 5);
+        Assert.Equal(0.08f, byDefault.EffectiveQcThreshold, 5);
+        Assert.Equal(0.1f, byDefault.ScanOptions().Threshold);
+        Assert.Equal(0.1f, byDefault.TrackingOptions().StartThreshold);
+
+        var ownModel = new PlateBlurOptions { Model = "plateblur-plate-800" };
+        Assert.Equal(own.Threshold!.Value, ownModel.EffectiveThreshold);
+        Assert.Equal(own.QcThreshold!.Value, ownModel.EffectiveQcThreshold);
+        // a path to a file the manifest knows counts as that model; an unknown file gets the fallback
+        Assert.Equal(own.Threshold.Value, new PlateBlurOptions { Model = "/somewhere/plateblur-plate-800.onnx" }.EffectiveThreshold);
+        Assert.Equal(PlateBlurOptions.FallbackThreshold, new PlateBlurOptions { Model = "/somewhere/mine.onnx" }.EffectiveThreshold);
+
+        var set = ownModel with { Threshold = 0.2f, ContinueThreshold = 0.5f, QcThreshold = 0.9f };
+        Assert.Equal(0.2f, set.ScanOptions().Threshold);
+        Assert.Equal(0.2f, set.EffectiveContinueThreshold); // never above the threshold
+        Assert.Equal(0.9f, set.EffectiveQcThreshold); // QC counts confident plates left visible: it may sit above the threshold
+        Assert.Equal(0.08f, new PlateBlurOptions { Model = "/somewhere/mine.onnx" }.EffectiveQcThreshold, 5);
+    }
+}
