@@ -21,9 +21,10 @@ COPY src/ src/
 RUN dotnet publish src/PlateBlur.Functions/PlateBlur.Functions.csproj -c Release -o /out/app \
  && dotnet publish src/PlateBlur.Cli/PlateBlur.Cli.csproj -c Release -o /out/cli
 
-# The models from models/manifest.json (public URLs, each checked against its sha256; a mismatch fails the build).
+# The models from models/manifest.json (public URLs, each checked against its sha256; a mismatch fails the build;
+# PlateBlur's own model comes from the repository with the app and is checked in place).
 # The same folder is PLATEBLUR_MODELS_DIR in the app settings (infra/main.bicep).
-RUN PLATEBLUR_MODELS_DIR=/out/models dotnet /out/cli/plateblur.dll models fetch hyperlpr3-640 hyperlpr3-320 yolox-nano
+RUN PLATEBLUR_MODELS_DIR=/out/models dotnet /out/cli/plateblur.dll models fetch plateblur-plate-800 hyperlpr3-640 hyperlpr3-320 yolox-nano
 
 
 FROM mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated10.0

@@ -9,18 +9,26 @@ export PLATEBLUR_MODELS_MIRROR="${PLATEBLUR_MODELS_MIRROR:-$shared/models}"
 cli="dotnet $root/src/PlateBlur.Cli/bin/Release/net10.0/plateblur.dll"
 out="$root/docs/results"
 rm -rf "$out"; mkdir -p "$out"
-models="${PLATEBLUR_RESULT_MODELS:-hyperlpr3-640}"
+# The old default first: the new default's real-clip charts draw it as the baseline.
+models="${PLATEBLUR_RESULT_MODELS:-hyperlpr3-640 plateblur-plate-800}"
+old="hyperlpr3-640"
 
 run() { echo "results: $*" >&2; "$@"; }
 
+run $cli models time $models yolox-nano --threads 1,2 --runs 20 > "$out/models-time.md"
 for model in $models; do
   tag="$(basename "$model" .onnx)"
+  # Each model at its own default threshold (models/manifest.json); the old default's fast run is every chart's baseline.
+  baseline="$out/real-$old-fast"
   run $cli eval --data "$shared/data/openalpr-us" "$shared/data/openalpr-eu" --model "$model" --out "$out/eval-$tag" > /dev/null
-  for mode in fast balanced; do
-    run $cli eval-video --data "$shared/samples" --annotations tests/annotations --model "$model" --detection $mode --out "$out/real-$tag-$mode" --preset veryfast > /dev/null
+  for mode in fast balanced thorough; do
+    [ "$mode" = thorough ] && [ "$tag" = "$old" ] && continue
+    args=(); [ -d "$baseline" ] && args=(--baseline "$baseline")
+    run $cli eval-video --data "$shared/samples" --annotations tests/annotations --model "$model" --detection $mode "${args[@]}" \
+      --out "$out/real-$tag-$mode" --preset veryfast > /dev/null
   done
   run $cli eval-video --data "$shared/samples" --annotations tests/annotations --model "$model" --detection balanced --fail-secure \
-    --baseline "$out/real-$tag-fast" --out "$out/real-$tag-balanced-failsecure" --preset veryfast > /dev/null
+    --baseline "$baseline" --out "$out/real-$tag-balanced-failsecure" --preset veryfast > /dev/null
   run $cli eval-video --data "$shared/data/openalpr-eu" --clips 12 --model "$model" --out "$out/synthetic-$tag" --preset veryfast > /dev/null
 done
 run $cli bench --size 1280x720,1920x1080 --seconds 10 --runs 3 "$shared/samples/uk_rain_street.mp4" --detection fast --out "$out/bench-fast" > /dev/null
@@ -47,7 +55,8 @@ rm -rf "$out"/synthetic-*/boxes
     echo
     echo "Plates not covered: [gallery](results/eval-$tag/missed.png)."
     echo
-    for mode in fast balanced balanced-failsecure; do
+    for mode in fast balanced thorough balanced-failsecure; do
+      [ -f "$out/real-$tag-$mode/eval-video.md" ] || continue
       echo "### Real clips (annotated per frame), \`--detection ${mode%-failsecure}\`$([ "$mode" = balanced-failsecure ] && echo ' --fail-secure')"
       echo
       tail -n +3 "$out/real-$tag-$mode/eval-video.md"
@@ -62,6 +71,10 @@ rm -rf "$out"/synthetic-*/boxes
     echo "Generator parameters: [recipes.json](results/synthetic-$tag/recipes.json)."
     echo
   done
+  echo "## Milliseconds per inference: \`plateblur models time\`"
+  echo
+  cat "$out/models-time.md"
+  echo
   echo "## Speed: \`plateblur bench\` (ratio to a plain ffmpeg re-encode with the same encoder settings, same run)"
   echo
   for mode in fast balanced thorough; do

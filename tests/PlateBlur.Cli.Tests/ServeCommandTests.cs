@@ -14,7 +14,7 @@ public class ServeCommandTests
         string prefix = "serve-" + Guid.NewGuid().ToString("N")[..8];
 
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "plateblur.dll"), "serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "move", "--prefix", prefix + "/", "--qc-threshold", "0.1" })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "plateblur.dll"), "serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "move", "--prefix", prefix + "/" })
             psi.ArgumentList.Add(a);
         psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
         if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;

@@ -38,15 +38,27 @@ public class ModelStoreTests
     }
 
     [Fact]
-    public void Manifest_default_model_is_listed_with_a_url_and_sha256()
+    public void Downloaded_models_have_a_url_and_the_bundled_default_matches_its_sha256()
     {
         var m = ModelManifest.Embedded;
-        var d = m.Find(m.Default);
-        Assert.Equal("y5fu_640x_sim.onnx", d.File);
-        Assert.StartsWith("https://", d.Url);
-        Assert.Equal(64, d.Sha256.Length);
-        Assert.Equal(OutputLayout.Yolov5Face, d.Layout);
+        foreach (var spec in m.Models.Where(s => s.BundledPath == null))
+        {
+            Assert.StartsWith("https://", spec.Url);
+            Assert.Equal(64, spec.Sha256.Length);
+        }
+        Assert.Equal("y5fu_640x_sim.onnx", m.Find("hyperlpr3-640").File);
         Assert.Equal(OutputLayout.Yolox, m.Find(m.VehicleDefault).Layout);
+
+        // The default is PlateBlur's own model, committed under models/ and copied beside the binaries.
+        var d = m.Find(m.Default);
+        Assert.Equal("plateblur-plate-800.onnx", d.BundledPath);
+        Assert.Equal(OutputLayout.Yolov5Face, d.Layout);
+        Assert.Equal(800, d.InputSize);
+        Assert.Equal("Apache-2.0", d.Licence);
+        string bundled = Path.Combine(AppContext.BaseDirectory, "models", d.BundledPath!);
+        Assert.True(File.Exists(bundled), $"{bundled} is missing");
+        Assert.True(new FileInfo(bundled).Length < 10_000_000);
+        Assert.Equal(d.Sha256, ModelStore.Sha256Async(bundled).GetAwaiter().GetResult());
     }
 }
 
