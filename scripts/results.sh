@@ -8,32 +8,37 @@ shared="${PLATEBLUR_SHARED:?set PLATEBLUR_SHARED to the shared data folder}"
 export PLATEBLUR_MODELS_MIRROR="${PLATEBLUR_MODELS_MIRROR:-$shared/models}"
 cli="dotnet $root/src/PlateBlur.Cli/bin/Release/net10.0/plateblur.dll"
 out="$root/docs/results"
-rm -rf "$out"; mkdir -p "$out"
+# PLATEBLUR_RESULTS_KEEP=1 keeps what is there and reruns only the steps whose output folder is missing (delete a folder to redo it).
+keep="${PLATEBLUR_RESULTS_KEEP:-0}"
+[ "$keep" = 1 ] || rm -rf "$out"
+mkdir -p "$out"
 # The old default first: the new default's real-clip charts draw it as the baseline.
 models="${PLATEBLUR_RESULT_MODELS:-hyperlpr3-640 plateblur-plate-800}"
 old="hyperlpr3-640"
 
 run() { echo "results: $*" >&2; "$@"; }
+# done DIR: true when DIR is kept from an earlier run (PLATEBLUR_RESULTS_KEEP=1)
+done_already() { [ "$keep" = 1 ] && [ -e "$1" ]; }
 
-run $cli models time $models yolox-nano --threads 1,2 --runs 20 > "$out/models-time.md"
+done_already "$out/models-time.md" || run $cli models time $models yolox-nano --threads 1,2 --runs 20 > "$out/models-time.md"
 for model in $models; do
   tag="$(basename "$model" .onnx)"
   # Each model at its own default threshold (models/manifest.json); the old default's fast run is every chart's baseline.
   baseline="$out/real-$old-fast"
-  run $cli eval --data "$shared/data/openalpr-us" "$shared/data/openalpr-eu" --model "$model" --out "$out/eval-$tag" > /dev/null
+  done_already "$out/eval-$tag" || run $cli eval --data "$shared/data/openalpr-us" "$shared/data/openalpr-eu" --model "$model" --out "$out/eval-$tag" > /dev/null
   for mode in fast balanced thorough; do
     [ "$mode" = thorough ] && [ "$tag" = "$old" ] && continue
     args=(); [ -d "$baseline" ] && args=(--baseline "$baseline")
-    run $cli eval-video --data "$shared/samples" --annotations tests/annotations --model "$model" --detection $mode "${args[@]}" \
+    done_already "$out/real-$tag-$mode" || run $cli eval-video --data "$shared/samples" --annotations tests/annotations --model "$model" --detection $mode "${args[@]}" \
       --out "$out/real-$tag-$mode" --preset veryfast > /dev/null
   done
-  run $cli eval-video --data "$shared/samples" --annotations tests/annotations --model "$model" --detection balanced --fail-secure \
+  done_already "$out/real-$tag-balanced-failsecure" || run $cli eval-video --data "$shared/samples" --annotations tests/annotations --model "$model" --detection balanced --fail-secure \
     --baseline "$baseline" --out "$out/real-$tag-balanced-failsecure" --preset veryfast > /dev/null
-  run $cli eval-video --data "$shared/data/openalpr-eu" --clips 12 --model "$model" --out "$out/synthetic-$tag" --preset veryfast > /dev/null
+  done_already "$out/synthetic-$tag" || run $cli eval-video --data "$shared/data/openalpr-eu" --clips 12 --model "$model" --out "$out/synthetic-$tag" --preset veryfast > /dev/null
 done
-run $cli bench --size 1280x720,1920x1080 --seconds 10 --runs 3 "$shared/samples/uk_rain_street.mp4" --detection fast --out "$out/bench-fast" > /dev/null
-run $cli bench --size 1280x720 --seconds 10 --runs 3 --detection balanced --out "$out/bench-balanced" > /dev/null
-run $cli bench --size 1280x720 --seconds 10 --runs 3 --detection thorough --out "$out/bench-thorough" > /dev/null
+done_already "$out/bench-fast" || run $cli bench --size 1280x720,1920x1080 --seconds 10 --runs 3 "$shared/samples/uk_rain_street.mp4" --detection fast --out "$out/bench-fast" > /dev/null
+done_already "$out/bench-balanced" || run $cli bench --size 1280x720 --seconds 10 --runs 3 --detection balanced --out "$out/bench-balanced" > /dev/null
+done_already "$out/bench-thorough" || run $cli bench --size 1280x720 --seconds 10 --runs 3 --detection thorough --out "$out/bench-thorough" > /dev/null
 
 # Keep the pictures and tables, drop the bulky per-clip box files.
 rm -rf "$out"/synthetic-*/boxes

@@ -76,12 +76,19 @@ public sealed class Tracker(TrackingOptions options)
                 // Association only continues a track across gaps of at most GapFrames, so any gap inside a track is bridged.
                 long fa = t.Hits.Keys[next - 1], fb = t.Hits.Keys[next];
                 var a = t.Hits.Values[next - 1].Box; var b = t.Hits.Values[next].Box;
-                masks.Add(new MaskBox(a.Lerp(b, (float)(frame - fa) / (fb - fa)), t.Id, MaskKind.Interpolated));
+                masks.Add(new MaskBox(Uncertain(a.Lerp(b, (float)(frame - fa) / (fb - fa))), t.Id, MaskKind.Interpolated));
                 continue;
             }
-            masks.Add(new MaskBox(t.Predict(frame).Union(hasPrev ? t.Hits.Values[^1].Box : t.Hits.Values[0].Box), t.Id, MaskKind.Extended));
+            masks.Add(new MaskBox(Uncertain(t.Predict(frame).Union(hasPrev ? t.Hits.Values[^1].Box : t.Hits.Values[0].Box)), t.Id, MaskKind.Extended));
         }
         return masks;
+    }
+
+    /// <summary>A box where no detection confirms the plate: grown on every side by <see cref="TrackingOptions.UncertainPad"/> × its width.</summary>
+    private BoxF Uncertain(BoxF box)
+    {
+        float m = box.W * options.UncertainPad;
+        return new BoxF(box.X - m, box.Y - m, box.W + 2 * m, box.H + 2 * m);
     }
 
     private static int LowerBound(IList<long> keys, long value)

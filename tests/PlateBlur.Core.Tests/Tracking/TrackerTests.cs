@@ -26,9 +26,26 @@ public class TrackerTests
         {
             var m = Assert.Single(t.MasksFor(f));
             Assert.Equal(MaskKind.Interpolated, m.Kind);
-            Assert.Equal(100 + 5 * f, m.Box.X, 3); // linear motion is recovered exactly
+            Assert.Equal(100 + 5 * f + 20, m.Box.CenterX, 3); // linear motion is recovered exactly...
+            Assert.Equal(40 * 1.3f, m.Box.W, 3);             // ...and the unconfirmed box is grown by 15 % of its width per side
+            Assert.Equal(12 + 0.3f * 40, m.Box.H, 3);
         }
         Assert.Equal(1, t.TracksStarted);
+    }
+
+    [Fact]
+    public void A_shaking_plate_stays_covered_between_detections_only_with_the_uncertainty_margin()
+    {
+        // Detections every third frame (tiles searched in turn); the camera shakes the plate ±5 px vertically in between.
+        static float Shake(int f) => f % 2 == 0 ? 5 : -5;
+        foreach (var (pad, expectCovered) in new[] { (0f, false), (0.15f, true) })
+        {
+            var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2, UncertainPad: pad));
+            for (int f = 0; f < 12; f++) t.Add(f, f % 3 == 0 ? [new Detection(new BoxF(100 + 4 * f, 100 + Shake(f), 40, 12), 0.8f)] : []);
+            bool all = Enumerable.Range(1, 8).Where(f => f % 3 != 0).All(f =>
+                PlateBlur.Core.Evaluation.Matcher.Coverage(new BoxF(100 + 4 * f, 100 + Shake(f), 40, 12), t.MasksFor(f).Select(m => m.Box).ToList()) >= 0.9);
+            Assert.Equal(expectCovered, all);
+        }
     }
 
     [Fact]
