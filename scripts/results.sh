@@ -42,6 +42,9 @@ done_already "$out/bench-thorough" || run $cli bench --size 1280x720 --seconds 1
 
 # Keep the pictures and tables, drop the bulky per-clip box files.
 rm -rf "$out"/synthetic-*/boxes
+# Leaked-frame galleries (large PNGs) only for the last model's balanced and synthetic runs.
+last="$(basename "${models##* }" .onnx)"
+find "$out" -name leaked.png ! -path "*/real-$last-balanced/*" ! -path "*/synthetic-$last/*" -delete
 
 {
   echo "# Results"
@@ -67,13 +70,14 @@ rm -rf "$out"/synthetic-*/boxes
       tail -n +3 "$out/real-$tag-$mode/eval-video.md"
       echo
       echo "![leaks over time](results/real-$tag-$mode/leaks.png)"
+      [ -f "$out/real-$tag-$mode/leaked.png" ] && { echo; echo "Leaked plate-frames: [gallery](results/real-$tag-$mode/leaked.png)."; }
       echo
     done
     echo "### Synthetic clips from annotated photos (pans, zooms to 12 px, shake, blur, night, occlusion, CRF 23-45)"
     echo
     tail -n +3 "$out/synthetic-$tag/eval-video.md"
     echo
-    echo "Generator parameters: [recipes.json](results/synthetic-$tag/recipes.json)."
+    echo "Generator parameters: [recipes.json](results/synthetic-$tag/recipes.json).$([ -f "$out/synthetic-$tag/leaked.png" ] && echo " Leaked plate-frames: [gallery](results/synthetic-$tag/leaked.png).")"
     echo
   done
   echo "## Milliseconds per inference: \`plateblur models time\`"
