@@ -26,4 +26,4 @@ dotnet build PlateBlur.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
 
 cli="$root/src/PlateBlur.Cli/bin/Release/net10.0/plateblur.dll"
 say "fetching models (mirror: ${PLATEBLUR_MODELS_MIRROR:-none, downloading})"
-dotnet "$cli" models fetch hyperlpr3-640 hyperlpr3-320 yolox-nano >&2
+dotnet "$cli" models fetch plateblur-plate-800 hyperlpr3-640 hyperlpr3-320 yolox-nano >&2   # the first is in the repository: its sha256 is checked in place
