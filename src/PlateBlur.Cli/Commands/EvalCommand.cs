@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PlateBlur.Core.Anonymization;
-using PlateBlur.Core.Detection;
 using PlateBlur.Core.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Models;
+using PlateBlur.Core.Qc;
 using PlateBlur.Core.Reports;
 using SkiaSharp;
 
@@ -41,8 +41,7 @@ public static class EvalCommand
                 if (images.Count == 0) throw new InvalidDataException("No annotated photos found.");
                 using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
                 var progress = new LineProgress("eval", images.Count);
-                var qcScanner = new FrameScanner(anonymizer.Scanner.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1 });
-                var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, progress, qcScanner);
+                var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, progress, QcSampler.Scanner(anonymizer.Scanner, options));
                 int qcFailed = results.Count(x => x.QcResidual > 0);
                 string qcLine = string.Format(CultureInfo.InvariantCulture,
                     "QC check (re-detection at {0:0.###} on the masked photos, as the pipeline does): {1} of {2} photos ({3:P1}) would go to quarantine.",

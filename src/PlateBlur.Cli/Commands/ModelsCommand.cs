@@ -14,7 +14,7 @@ public static class ModelsCommand
         {
             var store = ModelStore.FromEnvironment();
             foreach (var m in store.Manifest.Models)
-                Console.WriteLine($"{m.Name,-20} {m.Role,-8} {m.Layout,-11} input {m.InputSize,4}  {(m.Role == "plate" ? $"threshold {m.Threshold ?? PlateBlurOptions.FallbackThreshold:0.00} qc {m.QcThreshold ?? 0.8f * (m.Threshold ?? PlateBlurOptions.FallbackThreshold):0.00}" : ""),-23} {m.Licence,-11} {m.File}{(m.BundledPath != null ? " (in the repository)" : "")}{(m.Name == store.Manifest.Default ? "  (default)" : "")}");
+                Console.WriteLine($"{m.Name,-20} {m.Role,-8} {m.Layout,-11} input {m.InputSize,4}  {(m.Role == "plate" ? Thresholds(m.Name) : ""),-23} {m.Licence,-11} {m.File}{(m.BundledPath != null ? " (in the repository)" : "")}{(m.Name == store.Manifest.Default ? "  (default)" : "")}");
             return 0;
         });
 
@@ -81,7 +81,7 @@ public static class ModelsCommand
                 }
                 return 0;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or InvalidOperationException or FormatException or KeyNotFoundException or ArgumentException)
+            catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or InvalidOperationException or FormatException or KeyNotFoundException or ArgumentException or PlateBlur.Core.Media.MediaException)
             {
                 Console.Error.WriteLine($"plateblur: {e.Message}");
                 return 1;
@@ -91,14 +91,20 @@ public static class ModelsCommand
         return new Command("models", "Model manifest and cache") { list, fetch, time };
     }
 
+    /// <summary>The mask and QC thresholds the pipeline uses for a model when none are set.</summary>
+    private static string Thresholds(string model)
+    {
+        var o = new PlateBlurOptions { Model = model };
+        return $"threshold {o.EffectiveThreshold:0.00} qc {o.EffectiveQcThreshold:0.00}";
+    }
+
     /// <summary>The photo to time on, or a 1280x720 pattern with edges and gradients (inference time does not depend on content).</summary>
     private static PlateBlur.Core.Detection.RgbaImageSource LoadImage(string? path)
     {
         if (path != null)
         {
-            using var bitmap = SkiaSharp.SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path} is not a photo SkiaSharp can decode.");
-            using var rgba = bitmap.Copy(SkiaSharp.SKColorType.Rgba8888);
-            return new PlateBlur.Core.Detection.RgbaImageSource(rgba.Bytes, rgba.Width, rgba.Height);
+            var photo = PlateBlur.Core.Media.Photo.Load(path);
+            return new PlateBlur.Core.Detection.RgbaImageSource(photo.Rgba, photo.Width, photo.Height);
         }
         const int w = 1280, h = 720;
         var px = new byte[w * h * 4];

@@ -106,7 +106,6 @@ public static class SegmentProcessor
             new StageTimings(decode, detect, track, redact, encode, 0, 0, total.Elapsed.TotalSeconds), scanner.Plates.Inferences - inferencesBefore);
     }
 
-    /// <summary>Runs the scanner on the upright view of the frame and returns boxes in stored-frame pixels.</summary>
     /// <summary>The scanner's vehicles for this frame in stored-frame pixels.</summary>
     private static List<Vehicle> StoredVehicles(FrameScanner scanner, YuvFrame frame, int rotation)
     {
@@ -115,6 +114,7 @@ public static class SegmentProcessor
         return scanner.LastVehicles.Select(v => v with { Box = rotated.ToStored(v.Box) }).ToList();
     }
 
+    /// <summary>Runs the scanner on the upright view of the frame and returns boxes in stored-frame pixels.</summary>
     /// <param name="allTiles">Search every tile instead of this frame's round-robin share.</param>
     /// <param name="threshold">Score floor (default: the scanner's threshold).</param>
     public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation, bool allTiles = false, float? threshold = null)

@@ -10,8 +10,6 @@ public sealed class FailSecure(int minVehicleHeight, int graceFrames = 2)
 {
     private readonly Dictionary<int, long> _lastPlate = [];
 
-    public void Reset() => _lastPlate.Clear();
-
     /// <summary>The plate zones to mask in <paramref name="frame"/> given its vehicles and the plate detections found in it.</summary>
     public List<BoxF> Zones(long frame, IReadOnlyList<Vehicle> vehicles, IReadOnlyList<Detection> plates)
     {

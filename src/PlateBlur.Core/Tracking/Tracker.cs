@@ -85,11 +85,7 @@ public sealed class Tracker(TrackingOptions options)
     }
 
     /// <summary>A box where no detection confirms the plate: grown on every side by <see cref="TrackingOptions.UncertainPad"/> × its width.</summary>
-    private BoxF Uncertain(BoxF box)
-    {
-        float m = box.W * options.UncertainPad;
-        return new BoxF(box.X - m, box.Y - m, box.W + 2 * m, box.H + 2 * m);
-    }
+    private BoxF Uncertain(BoxF box) => box.Pad(0, box.W * options.UncertainPad);
 
     private static int LowerBound(IList<long> keys, long value)
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
-using PlateBlur.Core.Detection;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Qc;
 using PlateBlur.Core.Reports;
@@ -25,7 +24,7 @@ public sealed class QcSampleActivity(BlobStore blobs, DetectorPool detectors) : 
         var report = JsonSerializer.Deserialize<AnonymizationReport>(await blobs.ReadTextAsync(Containers.Work, w.ReportBlob, ct), AnonymizationReport.Json)!;
         var options = detectors.Options;
         using var lease = await detectors.RentAsync(ct);
-        var scanner = new FrameScanner(lease.Anonymizer.Scanner.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1 });
+        var scanner = QcSampler.Scanner(lease.Anonymizer.Scanner, options);
         string sheet = local.File("qc.png");
         var qc = report.Kind == "photo"
             ? QcSampler.CheckPhoto(output, report, scanner, sheet)
