@@ -72,6 +72,8 @@ public sealed record PlateBlurOptions
     public ScanOptions ScanOptions() => new ScanOptions(EffectiveThreshold, Tiles,
         TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, EffectiveContinueThreshold,
         Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3).Validate();
-    public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: EffectiveThreshold).Validate();
+    /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
+    public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: EffectiveThreshold,
+        ConfirmScore: Math.Min(0.9f, 2 * EffectiveThreshold)).Validate();
     public RedactionOptions RedactionOptions() => new RedactionOptions(Mode, Pad, Polygon: Polygon).Validate();
 }

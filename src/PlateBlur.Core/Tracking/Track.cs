@@ -7,28 +7,60 @@ using Detection = PlateBlur.Core.Detection.Detection;
 /// <summary>One plate followed across frames: its detections by frame index.</summary>
 public sealed class Track(int id)
 {
+    /// <summary>Velocity is fitted to the detections in this many frames at the end of the track it is taken from.</summary>
+    public const int VelocityWindow = 10;
+
     public int Id { get; } = id;
     public SortedList<long, Detection> Hits { get; } = [];
     public long First => Hits.Keys[0];
     public long Last => Hits.Keys[^1];
+    public float BestScore => Hits.Values.Max(h => h.Score);
 
-    /// <summary>Per-frame velocity of the box (x, y, w, h) from the last two hits, or zero.</summary>
-    public BoxF Velocity(bool atStart)
+    /// <summary>Consecutive hits taken as a part of the plate and widened to the expected box (see <see cref="Tracker"/>).</summary>
+    public int PartialRun { get; set; }
+
+    /// <summary>Per-frame velocity of the box (x, y, w, h): a least-squares line through the detections within
+    /// <see cref="VelocityWindow"/> frames of the track's start or end (two points are at the mercy of one shaky box), or zero.</summary>
+    public BoxF Velocity(bool atStart) => atStart ? VelocityNear(0, forward: true) : VelocityNear(Hits.Count - 1, forward: false);
+
+    /// <summary>Velocity fitted to hit <paramref name="k"/> and the hits within <see cref="VelocityWindow"/> frames after
+    /// (<paramref name="forward"/>) or before it.</summary>
+    private BoxF VelocityNear(int k, bool forward)
     {
         if (Hits.Count < 2) return default;
-        int a = atStart ? 0 : Hits.Count - 2, b = a + 1;
-        float dt = Hits.Keys[b] - Hits.Keys[a];
-        var p = Hits.Values[a].Box; var q = Hits.Values[b].Box;
-        return new BoxF((q.X - p.X) / dt, (q.Y - p.Y) / dt, (q.W - p.W) / dt, (q.H - p.H) / dt);
+        var keys = Hits.Keys; var values = Hits.Values;
+        long edge = keys[k];
+        var idx = new List<int>();
+        if (forward) for (int i = k; i < Hits.Count && keys[i] - edge <= VelocityWindow; i++) idx.Add(i);
+        else for (int i = k; i >= 0 && edge - keys[i] <= VelocityWindow; i--) idx.Add(i);
+        if (idx.Count < 2)
+        {
+            int other = forward ? k + 1 : k - 1;
+            if (other < 0 || other >= Hits.Count) return default;
+            idx = [k, other];
+        }
+        double mt = idx.Average(i => (double)keys[i]);
+        double stt = idx.Sum(i => (keys[i] - mt) * (keys[i] - mt));
+        float Slope(Func<BoxF, float> f)
+        {
+            double mv = idx.Average(i => (double)f(values[i].Box));
+            return (float)(idx.Sum(i => (keys[i] - mt) * (f(values[i].Box) - mv)) / stt);
+        }
+        return new BoxF(Slope(b => b.X), Slope(b => b.Y), Slope(b => b.W), Slope(b => b.H));
     }
 
     /// <summary>The box expected at <paramref name="frame"/> by constant velocity from the nearest end of the track.</summary>
     public BoxF Predict(long frame)
     {
         bool before = frame < First;
-        var anchor = before ? Hits.Values[0].Box : Hits.Values[^1].Box;
-        var v = Velocity(before);
-        float dt = frame - (before ? First : Last);
-        return new BoxF(anchor.X + v.X * dt, anchor.Y + v.Y * dt, Math.Max(1, anchor.W + v.W * dt), Math.Max(1, anchor.H + v.H * dt));
+        return Extrapolate(before ? Hits.Values[0].Box : Hits.Values[^1].Box, Velocity(before), frame - (before ? First : Last));
+    }
+
+    private static BoxF Extrapolate(BoxF anchor, BoxF v, float dt)
+    {
+        // The size is extrapolated at most to 1.6× or 1/1.6 of the anchor: a size trend over a few noisy boxes must not blow a mask up.
+        float w = Math.Clamp(anchor.W + v.W * dt, anchor.W / 1.6f, anchor.W * 1.6f), h = Math.Clamp(anchor.H + v.H * dt, anchor.H / 1.6f, anchor.H * 1.6f);
+        float cx = anchor.CenterX + (v.X + v.W / 2) * dt, cy = anchor.CenterY + (v.Y + v.H / 2) * dt;
+        return new BoxF(cx - w / 2, cy - h / 2, Math.Max(1, w), Math.Max(1, h));
     }
 }

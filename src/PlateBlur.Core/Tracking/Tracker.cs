@@ -27,10 +27,15 @@ public sealed class Tracker(TrackingOptions options)
             foreach (var t in live)
             {
                 var predicted = t.Predict(frame);
-                float iou = predicted.Iou(detections[d].Box);
-                float dist = Distance(predicted, detections[d].Box);
-                float reach = Math.Max(predicted.W, predicted.H);
-                if (iou >= options.MatchIou || dist <= reach * 0.5f)
+                var box = detections[d].Box;
+                // A plate does not change its size fourfold between two sightings: a small box on a large plate's grille or
+                // characters is another object, and taking it as the plate would derail the track's motion.
+                float ratio = box.Area / Math.Max(1e-3f, predicted.Area);
+                if (ratio is < 0.25f or > 4f) continue;
+                float iou = predicted.Iou(box);
+                float dist = Distance(predicted, box);
+                float reach = Math.Max(predicted.W, predicted.H) * 0.5f;
+                if (iou >= options.MatchIou || dist <= reach)
                     pairs.Add((iou + Math.Max(0, 1 - dist / reach) * 0.01f, t, d));
             }
         }
@@ -39,7 +44,7 @@ public sealed class Tracker(TrackingOptions options)
         foreach (var (_, track, d) in pairs.OrderByDescending(p => p.score))
         {
             if (usedTracks.Contains(track) || usedDets.Contains(d)) continue;
-            track.Hits[frame] = detections[d];
+            track.Hits[frame] = Whole(track, frame, detections[d]);
             usedTracks.Add(track); usedDets.Add(d);
         }
         for (int d = 0; d < detections.Count; d++)
@@ -51,11 +56,37 @@ public sealed class Tracker(TrackingOptions options)
         }
     }
 
+    /// <summary>A confirmed plate whose box suddenly shrinks was most likely seen in part (half hidden, dark, blocky): the hit
+    /// keeps where the plate was heading as well, for at most <see cref="MaxPartialRun"/> frames in a row (after that the plate
+    /// really is that small).</summary>
+    private Detection Whole(Track track, long frame, Detection det)
+    {
+        if (Confirmed(track) && track.PartialRun < MaxPartialRun)
+        {
+            var expected = track.Predict(frame);
+            if (det.Box.Area < options.PartialShare * expected.Area)
+            {
+                track.PartialRun++;
+                return det with { Box = det.Box.Union(expected), Corners = null };
+            }
+        }
+        track.PartialRun = 0;
+        return det;
+    }
+
+    private const int MaxPartialRun = 5;
+
     private static float Distance(BoxF a, BoxF b)
     {
         float dx = a.CenterX - b.CenterX, dy = a.CenterY - b.CenterY;
         return MathF.Sqrt(dx * dx + dy * dy);
     }
+
+    /// <summary>How many frames <paramref name="t"/> is masked before its first and after its last detection.</summary>
+    public int ExtensionOf(Track t) => Confirmed(t) ? Math.Max(options.ExtendFrames, options.CoastFrames) : options.ExtendFrames;
+
+    /// <summary>Seen often enough, and once clearly enough, to be a plate rather than a passing false alarm.</summary>
+    private bool Confirmed(Track t) => t.Hits.Count >= options.ConfirmHits && t.BestScore >= options.ConfirmScore;
 
     /// <summary>The regions to cover in <paramref name="frame"/>.</summary>
     public List<MaskBox> MasksFor(long frame)
@@ -63,7 +94,8 @@ public sealed class Tracker(TrackingOptions options)
         var masks = new List<MaskBox>();
         foreach (var t in _tracks)
         {
-            if (frame < t.First - options.ExtendFrames || frame > t.Last + options.ExtendFrames) continue;
+            int extend = ExtensionOf(t);
+            if (frame < t.First - extend || frame > t.Last + extend) continue;
             if (t.Hits.TryGetValue(frame, out var hit))
             {
                 masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners));
@@ -79,7 +111,8 @@ public sealed class Tracker(TrackingOptions options)
                 masks.Add(new MaskBox(Uncertain(a.Lerp(b, (float)(frame - fa) / (fb - fa))), t.Id, MaskKind.Interpolated));
                 continue;
             }
-            masks.Add(new MaskBox(Uncertain(t.Predict(frame).Union(hasPrev ? t.Hits.Values[^1].Box : t.Hits.Values[0].Box)), t.Id, MaskKind.Extended));
+            var anchor = hasPrev ? t.Hits.Values[^1].Box : t.Hits.Values[0].Box;
+            masks.Add(new MaskBox(Uncertain(t.Predict(frame).Union(anchor)), t.Id, MaskKind.Extended));
         }
         return masks;
     }
@@ -99,5 +132,5 @@ public sealed class Tracker(TrackingOptions options)
     }
 
     /// <summary>Drops tracks that can no longer touch frames at or after <paramref name="frame"/>.</summary>
-    public void Forget(long frame) => _tracks.RemoveAll(t => t.Last + options.ExtendFrames < frame && _lastFrame - t.Last > options.GapFrames + 1);
+    public void Forget(long frame) => _tracks.RemoveAll(t => t.Last + ExtensionOf(t) < frame && _lastFrame - t.Last > options.GapFrames + 1);
 }
