@@ -18,7 +18,7 @@ public sealed class PipelineOptions
     public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
     public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
     public Option<int> GapFrames { get; } = new("--gap-frames") { Description = "Fill detection gaps of up to N frames inside a track", DefaultValueFactory = _ => D.GapFrames };
-    public Option<int> ExtendFrames { get; } = new("--extend-frames") { Description = "Keep masking N frames before a track's first and after its last detection", DefaultValueFactory = _ => D.ExtendFrames };
+    public Option<int> ExtendFrames { get; } = new("--extend-frames") { Description = "Keep masking N frames before a track's first and after its last detection (a confirmed plate: at least 20)", DefaultValueFactory = _ => D.ExtendFrames };
     public Option<RedactionMode> Mode { get; } = new("--mode") { Description = "How plates are covered", DefaultValueFactory = _ => D.Mode };
     public Option<float> Pad { get; } = new("--pad") { Description = "Padding around each plate, as a fraction of its size", DefaultValueFactory = _ => D.Pad };
     public Option<bool> Polygon { get; } = new("--polygon") { Description = "Cover the padded plate quadrilateral where the model gives corners (less over-masking on slanted plates)" };
