@@ -98,7 +98,11 @@ public sealed class Tracker(TrackingOptions options)
             if (frame < t.First - extend || frame > t.Last + extend) continue;
             if (t.Hits.TryGetValue(frame, out var hit))
             {
-                masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners));
+                // A weak detection of a known plate is a poor view of it (dark, blocky, half hidden): its box is as uncertain as a guess.
+                if (hit.Score < options.ConfirmScore && Confirmed(t))
+                    masks.Add(new MaskBox(Uncertain(hit.Box), t.Id, MaskKind.Detected));
+                else
+                    masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners));
                 continue;
             }
             int next = LowerBound(t.Hits.Keys, frame);

@@ -11,7 +11,8 @@ namespace PlateBlur.Core.Tracking;
 /// <see cref="ExtendFrames"/> when that is longer: a plate seen several times does not vanish because the detector lost it for a second
 /// (dark, compressed or half-hidden frames), and a plate that really left the picture costs only a mask over empty road.</param>
 /// <param name="ConfirmHits">Detections that make a track confirmed (with one of them scoring at least <see cref="ConfirmScore"/>).</param>
-/// <param name="ConfirmScore">Score one of a track's detections must reach for it to be confirmed.</param>
+/// <param name="ConfirmScore">Score one of a track's detections must reach for it to be confirmed. A weaker detection of a confirmed
+/// track is a poor view of a known plate (dark, blocky, half hidden) and gets the <see cref="UncertainPad"/> margin too.</param>
 /// <param name="PartialShare">A detection of a confirmed track smaller than this share of the track's expected box is taken as a
 /// part of the plate (half hidden, dark, blocky) and widened to the expected box, for at most 5 frames in a row.</param>
 public sealed record TrackingOptions(

@@ -177,6 +177,19 @@ public class TrackerTests
     }
 
     [Fact]
+    public void A_weak_detection_of_a_confirmed_plate_gets_the_uncertainty_margin_a_weak_false_alarm_does_not()
+    {
+        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2, CoastFrames: 0, ConfirmHits: 3, ConfirmScore: 0.6f));
+        for (int f = 0; f < 8; f++)
+            t.Add(f, [new Detection(new BoxF(100 + 4 * f, 100, 40, 12), f < 5 ? 0.8f : 0.35f), new Detection(new BoxF(600, 300, 40, 12), 0.35f)]);
+        var plate = t.MasksFor(6).Single(m => m.TrackId == 1);
+        Assert.Equal(MaskKind.Detected, plate.Kind);
+        Assert.Equal(40 * 1.3f, plate.Box.W, 3); // grown by 15 % of the width per side
+        Assert.Equal(new BoxF(100 + 4 * 3, 100, 40, 12), t.MasksFor(3).Single(m => m.TrackId == 1).Box); // a clear detection is not
+        Assert.Equal(new BoxF(600, 300, 40, 12), t.MasksFor(6).Single(m => m.TrackId == 2).Box); // never confirmed: as detected
+    }
+
+    [Fact]
     public void Frames_must_be_added_in_order()
     {
         var t = new Tracker(new TrackingOptions());
