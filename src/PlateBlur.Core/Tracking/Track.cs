@@ -11,10 +11,20 @@ public sealed class Track(int id)
     public const int VelocityWindow = 10;
 
     public int Id { get; } = id;
+    /// <summary>The track's detections by frame index (added through <see cref="Add"/>).</summary>
     public SortedList<long, Detection> Hits { get; } = [];
     public long First => Hits.Keys[0];
     public long Last => Hits.Keys[^1];
-    public float BestScore => Hits.Values.Max(h => h.Score);
+
+    /// <summary>The highest score among the track's detections.</summary>
+    public float BestScore { get; private set; }
+
+    /// <summary>Records the detection of the plate in <paramref name="frame"/>.</summary>
+    public void Add(long frame, Detection detection)
+    {
+        Hits[frame] = detection;
+        BestScore = Math.Max(BestScore, detection.Score);
+    }
 
     /// <summary>Consecutive hits taken as a part of the plate and widened to the expected box (see <see cref="Tracker"/>).</summary>
     public int PartialRun { get; set; }

@@ -44,14 +44,14 @@ public sealed class Tracker(TrackingOptions options)
         foreach (var (_, track, d) in pairs.OrderByDescending(p => p.score))
         {
             if (usedTracks.Contains(track) || usedDets.Contains(d)) continue;
-            track.Hits[frame] = Whole(track, frame, detections[d]);
+            track.Add(frame, Whole(track, frame, detections[d]));
             usedTracks.Add(track); usedDets.Add(d);
         }
         for (int d = 0; d < detections.Count; d++)
         {
             if (usedDets.Contains(d) || detections[d].Score < options.StartThreshold) continue;
             var t = new Track(_nextId++);
-            t.Hits[frame] = detections[d];
+            t.Add(frame, detections[d]);
             _tracks.Add(t);
         }
     }
