@@ -12,11 +12,11 @@ using Detection = PlateBlur.Core.Detection.Detection;
 /// <summary>Quality control on an output: re-detect sampled frames at a lower threshold; any plate found outside the masks is a residual and fails QC.</summary>
 public static class QcSampler
 {
-    /// <summary>K frames spread over the whole file (one in each of K equal strata), chosen by a seed so a run can be repeated.</summary>
     /// <summary>The QC re-detector: the pipeline's plate model on every tile of a frame, at the QC threshold.</summary>
     public static FrameScanner Scanner(FrameScanner pipeline, PlateBlurOptions options) =>
         new(pipeline.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1 });
 
+    /// <summary>K frames spread over the whole file (one in each of K equal strata), chosen by a seed so a run can be repeated.</summary>
     public static List<int> SampleIndices(int frameCount, int k, string seed)
     {
         k = Math.Clamp(k, 1, Math.Max(1, frameCount));

@@ -20,13 +20,13 @@ public sealed class Tracker(TrackingOptions options)
     {
         if (frame <= _lastFrame) throw new ArgumentException($"Frame {frame} added after frame {_lastFrame}; frames must increase.");
         _lastFrame = frame;
-        var live = _tracks.Where(t => frame - t.Last <= options.GapFrames + 1).ToList();
+        // Each live track's expected box in this frame, computed once: association and the partial-view check both use it.
+        var live = _tracks.Where(t => frame - t.Last <= options.GapFrames + 1).ToDictionary(t => t, t => t.Predict(frame));
         var pairs = new List<(float score, Track track, int det)>();
         for (int d = 0; d < detections.Count; d++)
         {
-            foreach (var t in live)
+            foreach (var (t, predicted) in live)
             {
-                var predicted = t.Predict(frame);
                 var box = detections[d].Box;
                 // A plate does not change its size fourfold between two sightings: a small box on a large plate's grille or
                 // characters is another object, and taking it as the plate would derail the track's motion.
@@ -44,7 +44,7 @@ public sealed class Tracker(TrackingOptions options)
         foreach (var (_, track, d) in pairs.OrderByDescending(p => p.score))
         {
             if (usedTracks.Contains(track) || usedDets.Contains(d)) continue;
-            track.Add(frame, Whole(track, frame, detections[d]));
+            track.Add(frame, Whole(track, live[track], detections[d]));
             usedTracks.Add(track); usedDets.Add(d);
         }
         for (int d = 0; d < detections.Count; d++)
@@ -59,11 +59,10 @@ public sealed class Tracker(TrackingOptions options)
     /// <summary>A confirmed plate whose box suddenly shrinks was most likely seen in part (half hidden, dark, blocky): the hit
     /// keeps where the plate was heading as well, for at most <see cref="MaxPartialRun"/> frames in a row (after that the plate
     /// really is that small).</summary>
-    private Detection Whole(Track track, long frame, Detection det)
+    private Detection Whole(Track track, BoxF expected, Detection det)
     {
         if (Confirmed(track) && track.PartialRun < MaxPartialRun)
         {
-            var expected = track.Predict(frame);
             if (det.Box.Area < options.PartialShare * expected.Area)
             {
                 track.PartialRun++;
