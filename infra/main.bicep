@@ -257,6 +257,11 @@ var appSettings = {
   PlateBlur__QcThreshold: qcThreshold
   PlateBlur__SourcePolicy: sourcePolicy
   PlateBlur__MaxInputBytes: string(maxInputBytes)
+  PlateBlur__MaxSide: '8192'
+  PlateBlur__MaxMegapixels: '40'
+  PlateBlur__MaxDurationSeconds: '14400'
+  PlateBlur__MaxFrames: '1000000'
+  PlateBlur__MaxStreams: '16'
 
   // Notifications: CloudEvents to the custom topic with the managed identity (no key)
   PlateBlur__EventGridTopicEndpoint: notifications.outputs.endpoint

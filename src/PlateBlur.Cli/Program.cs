@@ -10,4 +10,5 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(EvalVideoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(UploadCommand.Create());
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C and SIGTERM cancel the command's token; it then has time to stop ffmpeg and remove its temporary files before the process ends.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });

@@ -61,6 +61,18 @@ public sealed record PlateBlurOptions
     public float? QcThreshold { get; init; }
     public string SourcePolicy { get; init; } = "delete";
     public long MaxInputBytes { get; init; } = 20L * 1024 * 1024 * 1024;
+
+    // Hostile-input limits, checked on the headers before anything is decoded
+    /// <summary>Largest picture side in pixels (video frames and photos).</summary>
+    public int MaxSide { get; init; } = 8192;
+    /// <summary>Largest picture in megapixels (video frames and photos).</summary>
+    public double MaxMegapixels { get; init; } = 40;
+    /// <summary>Longest media a file may claim, in seconds.</summary>
+    public double MaxDurationSeconds { get; init; } = 14400;
+    /// <summary>Most video frames a file may hold.</summary>
+    public long MaxFrames { get; init; } = 1_000_000;
+    /// <summary>Most streams (video, audio, subtitles, data) a file may hold.</summary>
+    public int MaxStreams { get; init; } = 16;
     /// <summary>NCRONTAB schedule of the Functions app's inbox sweep (local runs without Event Grid); read by the Functions host.</summary>
     public string SweepSchedule { get; init; } = "*/10 * * * * *";
 
@@ -75,5 +87,6 @@ public sealed record PlateBlurOptions
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
     public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: EffectiveThreshold,
         ConfirmScore: Math.Min(0.9f, 2 * EffectiveThreshold)).Validate();
+    public MediaLimits Limits() => new MediaLimits(MaxSide, MaxMegapixels, MaxDurationSeconds, MaxFrames, MaxStreams).Validate();
     public RedactionOptions RedactionOptions() => new RedactionOptions(Mode, Pad, Polygon: Polygon).Validate();
 }

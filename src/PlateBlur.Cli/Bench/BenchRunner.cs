@@ -45,7 +45,7 @@ public static class BenchRunner
         string plainOut = Path.Combine(work, "plain.mp4"), anonOut = Path.Combine(work, "anonymized" + Path.GetExtension(clip));
         for (int i = 0; i < runs; i++)
         {
-            plain.Add(Run("ffmpeg", $"-hide_banner -loglevel error -y -i \"{clip}\" -map 0:v:0 {encode.Arguments()} -an -f mp4 \"{plainOut}\""));
+            plain.Add(Run("ffmpeg", $"-hide_banner -loglevel error -y {MediaGuard.InputArguments(clip)} -i \"{Path.GetFullPath(clip)}\" -map 0:v:0 {encode.Arguments()} -an -f mp4 \"{plainOut}\""));
             log($"  run {i + 1}/{runs}: plain re-encode {plain[^1].WallSeconds:0.00} s");
             var args = new List<string> { SelfDll(), "anonymize", clip, "-o", anonOut, "--overwrite", "--quiet" };
             args.AddRange(PipelineOptions.ToArgs(options));

@@ -34,17 +34,17 @@ public static class AnonymizeCommand
                     ? await RunFolderAsync(anonymizer, inPath, outPath, r.GetValue(report), r.GetValue(overwrite), progress, ct)
                     : await RunFileAsync(anonymizer, inPath, outPath, r.GetValue(report), r.GetValue(overwrite), progress, ct);
             }
-            catch (Exception e) when (e is MediaException or ArgumentException or InvalidDataException or FileNotFoundException or IOException or HttpRequestException or InvalidOperationException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 progress.Done();
-                Console.Error.WriteLine($"plateblur: {e.Message}");
-                return 1;
-            }
-            catch (OperationCanceledException)
-            {
-                progress.Done();
-                Console.Error.WriteLine("plateblur: cancelled; partial outputs were removed.");
+                Console.Error.WriteLine("plateblur: cancelled; partial outputs were removed, the source is untouched.");
                 return 130;
+            }
+            catch (Exception e) when (IsExpected(e))
+            {
+                progress.Done();
+                Console.Error.WriteLine($"plateblur: {Message(e)}");
+                return 1;
             }
         });
         return cmd;
@@ -83,12 +83,12 @@ public static class AnonymizeCommand
                 frames += report.Counts.Frames; masks += report.Counts.Masks;
                 results.Add(new { input = rel, output = target, ok = true, report.Counts });
             }
-            catch (Exception e) when (e is MediaException or InvalidDataException or IOException)
+            catch (Exception e) when (IsExpected(e) && !ct.IsCancellationRequested)
             {
                 progress.Done();
                 failed++;
-                Console.Error.WriteLine($"plateblur: {rel}: {e.Message}");
-                results.Add(new { input = rel, ok = false, error = e.Message });
+                Console.Error.WriteLine($"plateblur: {rel}: {Message(e)}");
+                results.Add(new { input = rel, ok = false, error = Message(e) });
             }
         }
         if (reportPath != null)
@@ -96,6 +96,16 @@ public static class AnonymizeCommand
         Console.WriteLine($"{files.Count - failed} of {files.Count} files anonymized, {failed} failed: {frames} frames, {masks} masks, {sw.Elapsed.TotalSeconds:0.0} s");
         return failed == 0 ? 0 : 1;
     }
+
+    /// <summary>Failures that get one clear line (and, in a folder, do not stop the other files) instead of a stack trace.</summary>
+    public static bool IsExpected(Exception e) => e is MediaException or ArgumentException or InvalidDataException or IOException
+        or UnauthorizedAccessException or HttpRequestException or InvalidOperationException;
+
+    public static string Message(Exception e) => e switch
+    {
+        UnauthorizedAccessException => $"permission denied: {e.Message}",
+        _ => e.Message,
+    };
 
     public static string Summary(string input, string output, AnonymizationReport r, TimeSpan elapsed) =>
         $"{Path.GetFileName(input)} -> {output}: {r.Counts.Frames} frames, {r.Counts.Masks} masks in {r.Counts.FramesWithMasks} frames, " +

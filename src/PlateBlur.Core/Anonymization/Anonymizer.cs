@@ -46,20 +46,27 @@ public sealed class Anonymizer : IDisposable
     {
         reportPath ??= output + ".report.json";
         CheckPaths(input, output, reportPath, overwrite);
-        var source = await MediaProbe.ProbeAsync(input, ct);
+        var snapshot = File.Exists(input) ? MediaGuard.Snapshot.Of(input) : null;
+        var source = await MediaProbe.ProbeAsync(input, ct, Options.Limits());
         if (source.SizeBytes > Options.MaxInputBytes)
             throw new MediaException(MediaError.TooLarge, $"{Path.GetFileName(input)} is {source.SizeBytes:N0} bytes, over the limit of {Options.MaxInputBytes:N0}.");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        try { Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MediaException(MediaError.CannotWrite, $"Cannot create the output folder of {output}: {e.Message}", e);
+        }
+        // The output must not mix two versions of the source: checked just before the output is moved into place.
+        void BeforeCommit() => snapshot!.CheckUnchanged(source.Path);
         AnonymizationReport report;
         if (source.Kind == MediaKind.Photo)
         {
             if (!Photo.IsPhotoExtension(Path.GetExtension(output)))
                 throw new MediaException(MediaError.UnsupportedFormat, $"{Path.GetFileName(input)} is a photo; the output must be .jpg, .png or .webp.");
-            report = await PhotoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, ct);
+            report = await PhotoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, ct, BeforeCommit);
         }
         else
         {
-            report = await VideoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, progress, ct);
+            report = await VideoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, progress, ct, BeforeCommit);
         }
         await report.WriteAsync(reportPath, ct);
         return report;
@@ -68,10 +75,13 @@ public sealed class Anonymizer : IDisposable
     public static void CheckPaths(string input, string output, string reportPath, bool overwrite)
     {
         string inFull = Path.GetFullPath(input), outFull = Path.GetFullPath(output);
-        if (string.Equals(inFull, outFull, StringComparison.Ordinal) || (File.Exists(output) && SameFile(inFull, outFull)))
+        // Compared where the files really are (links in the folders resolved), not as strings: alias/clip.mp4 can be real/clip.mp4.
+        if (string.Equals(inFull, outFull, StringComparison.Ordinal) || FileIdentity.WouldOverwrite(inFull, outFull) || (File.Exists(output) && SameFile(inFull, outFull)))
             throw new MediaException(MediaError.SameAsInput, $"The output {output} is the input file: choose another path (the source is never overwritten).");
-        if (string.Equals(Path.GetFullPath(reportPath), inFull, StringComparison.Ordinal))
+        if (string.Equals(Path.GetFullPath(reportPath), inFull, StringComparison.Ordinal) || FileIdentity.WouldOverwrite(inFull, reportPath))
             throw new MediaException(MediaError.SameAsInput, $"The report path {reportPath} is the input file.");
+        if (PartialFile.IsTemporaryName(inFull))
+            throw new MediaException(MediaError.NotMedia, $"{Path.GetFileName(input)} is a PlateBlur temporary file (an interrupted run); it is never taken as an input.");
         if (!overwrite && File.Exists(output))
             throw new MediaException(MediaError.OutputExists, $"{output} already exists; pass --overwrite to replace it.");
         if (!overwrite && File.Exists(reportPath))
@@ -95,7 +105,7 @@ public sealed class Anonymizer : IDisposable
     public static IEnumerable<string> MediaFiles(string folder) =>
         Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
             .Where(f => Photo.IsPhotoExtension(Path.GetExtension(f)) || OutputPlan.IsVideoExtension(Path.GetExtension(f)))
-            .Where(f => !f.Contains(".partial", StringComparison.Ordinal))
+            .Where(f => !PartialFile.IsTemporaryName(f))
             .Order(StringComparer.Ordinal);
 
     public void Dispose()

@@ -24,7 +24,8 @@ public static class PhotoAnonymizer
     }
 
     public static async Task<AnonymizationReport> RunAsync(
-        MediaInfo source, string outputPath, FrameScanner scanner, ModelFacts model, PlateBlurOptions options, bool overwrite, CancellationToken ct = default)
+        MediaInfo source, string outputPath, FrameScanner scanner, ModelFacts model, PlateBlurOptions options, bool overwrite, CancellationToken ct = default,
+        Action? beforeCommit = null)
     {
         var total = Stopwatch.StartNew();
         var format = Photo.FormatFor(outputPath);
@@ -41,6 +42,7 @@ public static class PhotoAnonymizer
         if (check.Width != photo.Width || check.Height != photo.Height)
             throw new MediaException(MediaError.VerifyFailed, $"Output check failed: {check.Width}x{check.Height}, expected {photo.Width}x{photo.Height}.");
         double verify = clock.Elapsed.TotalSeconds;
+        beforeCommit?.Invoke();
         partial.Commit(overwrite);
 
         var redaction = options.RedactionOptions();

@@ -10,12 +10,14 @@ public static class VideoAnonymizer
 {
     public static async Task<AnonymizationReport> RunAsync(
         MediaInfo source, string outputPath, FrameScanner scanner, ModelFacts model, PlateBlurOptions options, bool overwrite,
-        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default, Action? beforeCommit = null)
     {
         var total = Stopwatch.StartNew();
         var video = source.RequireVideo();
         var plan = OutputPlan.For(outputPath, source, options.Codec);
         var timeline = await FrameTimeline.ScanAsync(source.Path, video, ct);
+        if (timeline.FrameCount > options.MaxFrames)
+            throw new MediaException(MediaError.TooLarge, $"{Path.GetFileName(source.Path)} holds {timeline.FrameCount:N0} video frames, over the limit of {options.MaxFrames:N0} (setting MaxFrames).");
         if (timeline.FrameCount == 0) throw new MediaException(MediaError.Corrupt, $"{Path.GetFileName(source.Path)} has a video stream without frames.");
 
         using var partial = new PartialFile(outputPath);
@@ -30,6 +32,7 @@ public static class VideoAnonymizer
         int expectedStreams = 1 + plan.Audio.Count + (plan.CopySubtitles ? source.OtherStreams.Count(s => s.Contains(":subtitle:")) : 0);
         var (outInfo, outTimeline) = await OutputVerifier.VerifyVideoAsync(partial.TempPath, source, timeline, expectedStreams, ct);
         double verify = clock.Elapsed.TotalSeconds;
+        beforeCommit?.Invoke();
         partial.Commit(overwrite);
 
         var warnings = new List<string>();

@@ -13,7 +13,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
 
     public FfmpegProcess(string arguments, bool stdin, bool stdout)
     {
-        var psi = new ProcessStartInfo(GlobalFFOptions.GetFFMpegBinaryPath(), "-hide_banner -nostats -loglevel error " + arguments)
+        var psi = new ProcessStartInfo(GlobalFFOptions.GetFFMpegBinaryPath(), "-hide_banner -nostats -loglevel error " + (stdin ? "" : "-nostdin ") + arguments)
         {
             RedirectStandardInput = stdin,
             RedirectStandardOutput = stdout,
@@ -41,7 +41,21 @@ public sealed class FfmpegProcess : IAsyncDisposable
 
     public string LastError
     {
-        get { lock (_stderr) return _stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim() ?? "no error text"; }
+        get
+        {
+            string? line;
+            lock (_stderr) line = _stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim();
+            if (line == null) return "no error text";
+            // "[mjpeg @ 0x55d0c0] overread 8" -> "mjpeg: overread 8": addresses mean nothing to a reader.
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\[(\w+) @ 0x[0-9a-f]+\]\s*(.*)$");
+            return m.Success ? $"{m.Groups[1].Value}: {m.Groups[2].Value}" : line;
+        }
+    }
+
+    /// <summary>True when ffmpeg printed anything at its log level (errors, with the default -loglevel error).</summary>
+    public bool HasErrorOutput
+    {
+        get { lock (_stderr) return _stderr.Any(l => !string.IsNullOrWhiteSpace(l)); }
     }
 
     public async Task<int> WaitAsync(CancellationToken ct = default)

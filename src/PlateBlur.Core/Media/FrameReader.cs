@@ -36,7 +36,7 @@ public static class FrameReader
         string args = FFMpegArguments
             .FromFileInput(path, false, o =>
             {
-                o.WithCustomArgument("-noautorotate");
+                o.WithCustomArgument(MediaGuard.InputArguments(path) + " -noautorotate");
                 if (seek > 0) o.WithCustomArgument("-ss " + seek.ToString("0.######", CultureInfo.InvariantCulture));
             })
             .OutputToUrl("pipe:1", o => o

@@ -58,7 +58,7 @@ public sealed record FrameTimeline(IReadOnlyList<long> PtsNs, IReadOnlyList<long
         FFProbePackets packets;
         try
         {
-            packets = await FFProbe.GetPacketsAsync(path, null, $"-select_streams {video.Index}", ct);
+            packets = await FFProbe.GetPacketsAsync(path, null, $"{MediaGuard.InputArguments(path)} -select_streams {video.Index}", ct);
         }
         catch (Exception e) when (e is FFProbeException or FFProbeProcessException or System.Text.Json.JsonException)
         {

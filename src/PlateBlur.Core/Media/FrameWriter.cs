@@ -19,7 +19,7 @@ public sealed class FrameWriter : IAsyncDisposable
         var (_, den) = FrameTimeline.ParseTimeBase(source.TimeBase);
         string timescale = den is > 0 and <= int.MaxValue ? $" -enc_time_base:v 1/{den} -video_track_timescale {den}" : "";
         string args = FFMpegArguments
-            .FromUrlInput("pipe:0", o => o.ForceFormat("matroska"))
+            .FromUrlInput("pipe:0", o => o.WithCustomArgument(MediaGuard.PipeInput).ForceFormat("matroska"))
             .OutputToFile(outputPath, true, o => o
                 .WithCustomArgument($"-map 0:v:0 -copyts -fps_mode passthrough {settings.Arguments()}{timescale} {colorArguments}".TrimEnd())
                 .ForceFormat("mp4"))
@@ -34,6 +34,13 @@ public sealed class FrameWriter : IAsyncDisposable
                 writer.WriteHeader();
                 await foreach (var frame in _frames.Reader.ReadAllAsync())
                     using (frame) writer.WriteFrame(frame);
+            }
+            catch (Exception e)
+            {
+                // The encoder is gone (it could not write its output, or crashed): close the queue so a producer waiting on a full
+                // queue fails at once instead of waiting forever.
+                _frames.Writer.TryComplete(e);
+                throw;
             }
             finally
             {
@@ -52,7 +59,15 @@ public sealed class FrameWriter : IAsyncDisposable
             frame.Dispose();
             throw await FailureAsync("the encoder stopped early");
         }
-        await _frames.Writer.WriteAsync(frame, ct);
+        try
+        {
+            await _frames.Writer.WriteAsync(frame, ct);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            frame.Dispose();
+            throw await FailureAsync("the encoder stopped early");
+        }
         FramesWritten++;
     }
 

@@ -20,7 +20,7 @@ public sealed record MediaInfo(
     public VideoStreamInfo RequireVideo() => Video ?? throw new MediaException(MediaError.NoVideo, $"{System.IO.Path.GetFileName(Path)} has no video stream.");
 }
 
-public enum MediaError { Missing, Empty, NotMedia, Corrupt, Truncated, UnsupportedCodec, NoVideo, UnsupportedFormat, TooLarge, OutputExists, SameAsInput, EncodeFailed, VerifyFailed }
+public enum MediaError { Missing, Empty, NotMedia, Corrupt, Truncated, UnsupportedCodec, NoVideo, UnsupportedFormat, TooLarge, OutputExists, SameAsInput, EncodeFailed, VerifyFailed, SourceChanged, CannotWrite }
 
 /// <summary>A clear, one-line reason why a media file cannot be processed.</summary>
 public sealed class MediaException(MediaError error, string message, Exception? inner = null) : Exception(message, inner)

@@ -14,17 +14,31 @@ public static class MediaProbe
 
     private static readonly string[] TruncationHints = ["moov atom not found", "partial file", "truncat", "end of file"];
 
-    public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken ct = default)
+    /// <summary>Probes a file after the hostile-input gate: the container is sniffed from its bytes and forced on ffprobe, only local
+    /// files may be opened, and a photo's claimed size is checked against <paramref name="limits"/> before anything decodes it.</summary>
+    /// <param name="workFile">A file PlateBlur wrote itself (a NUT segment): its work formats are accepted too.</param>
+    public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken ct = default, MediaLimits? limits = null, bool workFile = false)
     {
+        limits ??= MediaLimits.Default;
+        path = Path.GetFullPath(path);
         var file = new FileInfo(path);
         if (!file.Exists)
             throw new MediaException(MediaError.Missing, Directory.Exists(path) ? $"{path} is a folder, expected a file." : $"{path} does not exist.");
         if (file.Length == 0) throw new MediaException(MediaError.Empty, $"{file.Name} is empty (0 bytes).");
+        var container = MediaGuard.Sniff(path, workFile);
+        if (MediaGuard.IsPhoto(container))
+        {
+            // A decompression bomb is refused on its header: a 190 KB PNG can claim 14,000 x 14,000 pixels.
+            var size = MediaGuard.PhotoSize(path, container)
+                ?? throw new MediaException(MediaError.Corrupt, $"{file.Name}: the {container.ToString().ToUpperInvariant()} header holds no picture size (corrupt or truncated).");
+            limits.CheckPicture(file.Name, size.Width, size.Height);
+            await MediaGuard.CheckPhotoDecodesAsync(path, container, ct);
+        }
 
         IMediaAnalysis analysis;
         try
         {
-            analysis = await FFProbe.AnalyseAsync(path, null, null, ct);
+            analysis = await FFProbe.AnalyseAsync(path, null, $"-protocol_whitelist {MediaGuard.LocalProtocols} -f {MediaGuard.Demuxer(container)}", ct);
         }
         catch (Exception e) when (e is FFProbeException or FFProbeProcessException or JsonException or FormatException)
         {
@@ -42,6 +56,8 @@ public static class MediaProbe
         }
 
         var raw = analysis.Raw;
+        if (raw.Streams.Count > limits.MaxStreams)
+            throw new MediaException(MediaError.TooLarge, $"{file.Name} has {raw.Streams.Count} streams, over the limit of {limits.MaxStreams} (setting MaxStreams).");
         string format = raw.Format?.FormatName ?? "";
         var videoRaw = raw.Streams.FirstOrDefault(s => s.CodecType == "video" && !(s.Disposition?.GetValueOrDefault("attached_pic") == 1));
         bool isPhoto = PhotoFormats.Contains(format) && videoRaw != null && PhotoCodecs.Contains(videoRaw.CodecName ?? "");
@@ -55,6 +71,7 @@ public static class MediaProbe
                 throw new MediaException(MediaError.UnsupportedCodec, $"{file.Name} has a video codec ffmpeg cannot decode ({videoRaw.CodecTagString}).");
             if ((videoRaw.Width ?? 0) <= 0 || (videoRaw.Height ?? 0) <= 0)
                 throw new MediaException(MediaError.Corrupt, $"{file.Name}: the video stream has no picture size (corrupt header).");
+            limits.CheckPicture(file.Name, videoRaw.Width!.Value, videoRaw.Height!.Value);
             video = new VideoStreamInfo(
                 videoRaw.Index, videoRaw.CodecName, videoRaw.Width!.Value, videoRaw.Height!.Value, RotationOf(videoRaw),
                 videoRaw.FrameRate ?? "0/0", SafeRate(videoRaw.FrameRate), SafeRate(videoRaw.AvgFrameRate),
@@ -70,7 +87,14 @@ public static class MediaProbe
         var others = raw.Streams.Where(s => s.CodecType is not ("audio" or "video") || (videoRaw != null && s.CodecType == "video" && s.Index != videoRaw.Index))
             .Select(s => $"{s.Index}:{s.CodecType}:{s.CodecName}").ToList();
 
-        return new MediaInfo(Path.GetFullPath(path), isPhoto ? MediaKind.Photo : MediaKind.Video, format, file.Length,
+        double duration = Math.Max(analysis.Duration.TotalSeconds, raw.Streams.Max(s => (double?)ParseDouble(s.Duration)) ?? 0);
+        if (!isPhoto && duration > limits.MaxDurationSeconds)
+            throw new MediaException(MediaError.TooLarge,
+                $"{file.Name} claims {duration / 3600:0.##} h of media, over the limit of {limits.MaxDurationSeconds / 3600:0.##} h (setting MaxDurationSeconds).");
+        if (video != null && !isPhoto && video.DeclaredFrames > limits.MaxFrames)
+            throw new MediaException(MediaError.TooLarge, $"{file.Name} declares {video.DeclaredFrames:N0} video frames, over the limit of {limits.MaxFrames:N0} (setting MaxFrames).");
+
+        return new MediaInfo(path, isPhoto ? MediaKind.Photo : MediaKind.Video, format, file.Length,
             analysis.Duration.TotalSeconds, video, audio, raw.Streams.Count, others);
     }
 

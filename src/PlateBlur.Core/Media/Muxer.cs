@@ -23,15 +23,15 @@ public static class Muxer
             FFMpegArguments args;
             if (videoParts.Count == 1)
             {
-                args = FFMpegArguments.FromFileInput(videoParts[0]);
+                args = FFMpegArguments.FromFileInput(videoParts[0], false, o => o.WithCustomArgument(MediaGuard.InputArguments(videoParts[0])));
             }
             else
             {
                 concatList = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, $".{Path.GetFileName(outputPath)}.{Environment.ProcessId}.concat.txt");
                 await File.WriteAllLinesAsync(concatList, ConcatLines(videoParts, partStartsNs), ct);
-                args = FFMpegArguments.FromFileInput(concatList, false, o => o.WithCustomArgument("-f concat -safe 0"));
+                args = FFMpegArguments.FromFileInput(concatList, false, o => o.WithCustomArgument($"-protocol_whitelist {MediaGuard.LocalProtocols} -f concat -safe 0"));
             }
-            args = args.AddFileInput(source.Path);
+            args = args.AddFileInput(source.Path, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source.Path)));
 
             var map = new List<string> { "-map 0:v:0" };
             var codecs = new List<string> { "-c:v copy" };

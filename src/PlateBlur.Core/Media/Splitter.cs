@@ -34,7 +34,7 @@ public static class Splitter
             : "-c:v copy";
         string pattern = Path.Combine(folder, "seg-%04d.nut");
         string args = FFMpegArguments
-            .FromFileInput(source, false, o => o.WithCustomArgument("-noautorotate"))
+            .FromFileInput(source, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source) + " -noautorotate"))
             .OutputToFile(pattern, true, o => o.WithCustomArgument(
                 $"-map 0:{video.Index} -an -sn -dn -copyts -fps_mode passthrough {codec} -f segment -segment_format nut -reset_timestamps 0" +
                 (times.Length > 0 ? $" -segment_times {times}" : " -segment_time 999999999")))
@@ -50,7 +50,7 @@ public static class Splitter
         if (files.Count != plan.Segments.Count) return false;
         for (int i = 0; i < files.Count; i++)
         {
-            var info = await MediaProbe.ProbeAsync(files[i], ct);
+            var info = await MediaProbe.ProbeAsync(files[i], ct, workFile: true);
             var t = await FrameTimeline.ScanAsync(files[i], info.RequireVideo(), ct);
             var s = plan.Segments[i];
             if (t.FrameCount != s.EndFrame - s.FirstFrame || Math.Abs(t.PtsNs[0] - s.StartNs) > 1_000_000) return false;

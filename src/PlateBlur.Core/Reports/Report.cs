@@ -35,10 +35,10 @@ public sealed record AnonymizationReport
 
     public async Task WriteAsync(string path, CancellationToken ct = default)
     {
-        string tmp = path + ".partial";
-        await using (var f = File.Create(tmp))
+        using var partial = new Anonymization.PartialFile(path, "report");
+        await using (var f = File.Create(partial.TempPath))
             await JsonSerializer.SerializeAsync(f, this, Json, ct);
-        File.Move(tmp, path, true);
+        partial.Commit(overwrite: true);
     }
 
     public static AnonymizationReport Read(string path) =>

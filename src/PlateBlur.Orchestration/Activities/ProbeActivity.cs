@@ -24,7 +24,7 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
         string local = await blobs.DownloadSourceAsync(job.BlobName, work, ct);
         try
         {
-            var info = await MediaProbe.ProbeAsync(local, ct);
+            var info = await MediaProbe.ProbeAsync(local, ct, options.Limits());
             if (info.Kind == MediaKind.Photo)
             {
                 var photo = Photo.Load(local);
@@ -33,6 +33,7 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
             var video = info.RequireVideo();
             var timeline = await FrameTimeline.ScanAsync(local, video, ct);
             if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames");
+            if (timeline.FrameCount > options.MaxFrames) return Reject($"{job.BlobName} holds {timeline.FrameCount:N0} video frames, over the limit of {options.MaxFrames:N0} (setting MaxFrames)");
             return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation);
         }
         catch (MediaException e)

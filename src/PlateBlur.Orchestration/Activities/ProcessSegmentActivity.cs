@@ -26,7 +26,7 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, DetectorPool detecto
         {
             string path = local.File(name);
             await blobs.DownloadAsync(Containers.Work, blob, path, ct);
-            var info = await MediaProbe.ProbeAsync(path, ct);
+            var info = await MediaProbe.ProbeAsync(path, ct, workFile: true);
             var v = info.RequireVideo();
             return (path, v, await FrameTimeline.ScanAsync(path, v, ct));
         }
