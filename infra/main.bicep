@@ -238,6 +238,7 @@ var appSettings = {
   PlateBlur__Tiles: 'true'
   PlateBlur__TileEvery: '0'
   PlateBlur__TileOverlap: '0.25'
+  PlateBlur__CoarseSide: '160'
   PlateBlur__GapFrames: '12'
   PlateBlur__ExtendFrames: '6'
   PlateBlur__Mode: maskMode

@@ -28,6 +28,9 @@ public sealed record PlateBlurOptions
     /// <summary>Video: each tile is searched every N frames; 0 = as the detection mode says.</summary>
     public int TileEvery { get; init; }
     public float TileOverlap { get; init; } = 0.25f;
+    /// <summary>The coarse end of the scale pyramid: the whole picture is also searched shrunk to this many pixels on its long side,
+    /// so plates that fill the picture are found; 0 = off.</summary>
+    public int CoarseSide { get; init; } = 160;
 
     /// <summary>Video, with vehicle-first detection: when no plate has been found on a vehicle for a few frames, mask the zone
     /// where plates sit on it (fail-secure for plates too small, oblique or dirty for the plate model).</summary>
@@ -83,7 +86,7 @@ public sealed record PlateBlurOptions
 
     public ScanOptions ScanOptions() => new ScanOptions(EffectiveThreshold, Tiles,
         TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, EffectiveContinueThreshold,
-        Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3).Validate();
+        Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3, CoarseSide: CoarseSide).Validate();
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
     public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: EffectiveThreshold,
         ConfirmScore: Math.Min(0.9f, 2 * EffectiveThreshold)).Validate();

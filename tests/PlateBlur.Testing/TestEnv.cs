@@ -41,6 +41,16 @@ public static class TestEnv
 
     public static ModelStore Models => LazyModels.Value;
 
+    /// <summary>The repository root (the folder holding PlateBlur.slnx above the test binaries).</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    private static string FindRepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "PlateBlur.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Repository root (PlateBlur.slnx) not found above the test folder.");
+    }
+
     /// <summary>A fresh folder under the temp directory, removed when disposed.</summary>
     public static TempDir TempDir() => new();
 

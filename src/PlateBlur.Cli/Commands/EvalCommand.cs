@@ -16,14 +16,16 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var data = new Option<string[]>("--data") { Description = "Folder(s) of annotated photos", Required = true, AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string[]>("--data") { Description = "Folder(s) of annotated photos", AllowMultipleArgumentsPerToken = true };
+        var strata = new Option<string?>("--strata") { Description = "Folder of photo strata (tests/strata/*.txt: 'path x y w h' per plate); coverage is printed per stratum" };
+        var shared = new Option<string?>("--shared") { Description = "Root the strata paths are relative to (default: PLATEBLUR_SHARED)" };
         var format = new Option<DatasetFormat?>("--format") { Description = "openalpr | yolo | coco (default: detected from the folder)" };
         var outDir = new Option<string>("--out") { Description = "Folder for eval.md, eval.json, threshold.png and missed.png", DefaultValueFactory = _ => "eval-out" };
         var extra = new Option<string?>("--extra-labels") { Description = "Supplementary labels for real plates the dataset leaves unannotated (file x y w h per line)" };
         var pipeline = new PipelineOptions();
         var cmd = new Command("eval", "Measure detection and masking on annotated photos (the same detection and masking as anonymize)");
         var qcThreshold = new Option<float?>("--qc-threshold") { Description = "Threshold of the QC re-detection on the masked photos (default: the model's own, as the pipeline)" };
-        cmd.Options.Add(data); cmd.Options.Add(format); cmd.Options.Add(outDir); cmd.Options.Add(extra); cmd.Options.Add(qcThreshold);
+        cmd.Options.Add(data); cmd.Options.Add(format); cmd.Options.Add(outDir); cmd.Options.Add(extra); cmd.Options.Add(qcThreshold); cmd.Options.Add(strata); cmd.Options.Add(shared);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
@@ -31,8 +33,15 @@ public static class EvalCommand
             {
                 var options = pipeline.Bind(r) with { QcThreshold = r.GetValue(qcThreshold) };
                 string o = r.GetValue(outDir)!;
+                var folders = r.GetValue(data) ?? [];
+                if (r.GetValue(strata) is { } strataDir)
+                {
+                    if (folders.Length > 0) throw new ArgumentException("Give --data or --strata, not both.");
+                    return await RunStrataAsync(strataDir, r.GetValue(shared), options, o, ct);
+                }
+                if (folders.Length == 0) throw new ArgumentException("Give --data FOLDER... (annotated photos) or --strata FOLDER.");
                 var images = new List<AnnotatedImage>();
-                foreach (var d in r.GetValue(data)!)
+                foreach (var d in folders)
                 {
                     if (!Directory.Exists(d)) throw new DirectoryNotFoundException($"{d} is not a folder.");
                     images.AddRange(Datasets.Load(d, r.GetValue(format) ?? Datasets.Detect(d)));
@@ -76,6 +85,43 @@ public static class EvalCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>Coverage per photo stratum (close-up, yellow, two-line, night, ...), one row each, with a gallery of misses per stratum.</summary>
+    private static async Task<int> RunStrataAsync(string dir, string? root, Core.PlateBlurOptions options, string o, CancellationToken ct)
+    {
+        root ??= Environment.GetEnvironmentVariable("PLATEBLUR_SHARED") is { Length: > 0 } env ? env
+            : throw new ArgumentException("--strata needs the shared data folder: --shared DIR or PLATEBLUR_SHARED.");
+        var lists = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.txt").Order(StringComparer.Ordinal).ToList() : throw new DirectoryNotFoundException($"{dir} is not a folder.");
+        if (lists.Count == 0) throw new InvalidDataException($"{dir} holds no stratum lists (NAME.txt).");
+        using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
+        var redaction = options.RedactionOptions();
+        var rows = new List<(string Name, PhotoMetrics Metrics)>();
+        Directory.CreateDirectory(o);
+        foreach (var list in lists)
+        {
+            string name = Path.GetFileNameWithoutExtension(list);
+            var images = Datasets.LoadStratum(list, root);
+            var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, new LineProgress($"eval {name}", images.Count));
+            rows.Add((name, PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
+            WriteGallery(Path.Combine(o, $"missed-{name}.png"), results, options.EffectiveThreshold, redaction);
+        }
+        var inv = CultureInfo.InvariantCulture;
+        string table = string.Join("\n", new[]
+        {
+            $"| stratum | model | threshold | photos | plates | coverage recall | recall (IoU>=0.5) | FP per image | ms/image detect |",
+            "|---|---|---|---|---|---|---|---|---|",
+        }.Concat(rows.Select(x => string.Format(inv, "| {0} | {1} | {2:0.##} | {3} | {4} | {5:P2} ({6}) | {7:P2} | {8:0.00} | {9:0.0} |",
+            x.Name, anonymizer.Model.Name, x.Metrics.Threshold, x.Metrics.Images, x.Metrics.Plates, x.Metrics.CoverageRecall, x.Metrics.Covered,
+            x.Metrics.Recall, x.Metrics.FalsePositivesPerImage, x.Metrics.DetectMsPerImage))));
+        Console.WriteLine(table);
+        await File.WriteAllTextAsync(Path.Combine(o, "strata.md"), table + "\n", ct);
+        await File.WriteAllTextAsync(Path.Combine(o, "strata.json"), JsonSerializer.Serialize(new
+        {
+            model = anonymizer.Model, options, strata = rows.Select(x => new { name = x.Name, metrics = x.Metrics }),
+        }, AnonymizationReport.Json), ct);
+        Console.Error.WriteLine($"wrote {o}/strata.md, strata.json, missed-*.png");
+        return 0;
     }
 
     public static string Table(PhotoMetrics m, string model, string data)

@@ -17,6 +17,7 @@ public sealed class PipelineOptions
     public Option<float?> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates; default: the model's own, from models/manifest.json)" };
     public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
     public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
+    public Option<int> CoarseSide { get; } = new("--coarse-side") { Description = "Also search the whole picture shrunk to N px on its long side, for plates that fill the picture (0 = off)", DefaultValueFactory = _ => D.CoarseSide };
     public Option<int> GapFrames { get; } = new("--gap-frames") { Description = "Fill detection gaps of up to N frames inside a track", DefaultValueFactory = _ => D.GapFrames };
     public Option<int> ExtendFrames { get; } = new("--extend-frames") { Description = "Keep masking N frames before a track's first and after its last detection (a confirmed plate: at least 20)", DefaultValueFactory = _ => D.ExtendFrames };
     public Option<RedactionMode> Mode { get; } = new("--mode") { Description = "How plates are covered", DefaultValueFactory = _ => D.Mode };
@@ -30,7 +31,7 @@ public sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
+        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, CoarseSide, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
             command.Options.Add(o);
     }
 
@@ -45,6 +46,7 @@ public sealed class PipelineOptions
         if (o.Threshold is { } threshold) { yield return "--threshold"; yield return threshold.ToString(inv); }
         yield return "--tiles"; yield return o.Tiles ? "true" : "false";
         yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
+        yield return "--coarse-side"; yield return o.CoarseSide.ToString(inv);
         yield return "--gap-frames"; yield return o.GapFrames.ToString(inv);
         yield return "--extend-frames"; yield return o.ExtendFrames.ToString(inv);
         yield return "--mode"; yield return o.Mode.ToString();
@@ -66,6 +68,7 @@ public sealed class PipelineOptions
         Threshold = r.GetValue(Threshold),
         Tiles = r.GetValue(Tiles),
         TileEvery = r.GetValue(TileEvery),
+        CoarseSide = r.GetValue(CoarseSide),
         GapFrames = r.GetValue(GapFrames),
         ExtendFrames = r.GetValue(ExtendFrames),
         Mode = r.GetValue(Mode),

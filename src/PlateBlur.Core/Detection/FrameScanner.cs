@@ -5,6 +5,9 @@ namespace PlateBlur.Core.Detection;
 /// <summary>Finds plates in one frame: a whole-frame pass (plus a native-size pass for small pictures) and native-resolution tiles, merged without losing area.</summary>
 public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, VehicleFinder? vehicles = null)
 {
+    /// <summary>Coarse-pass detections narrower than this share of the picture width are dropped (the finer passes see those).</summary>
+    public const float CoarseMinShare = 0.2f;
+
     private List<BoxF>? _tiles;
     private (int W, int H) _tileFor;
 
@@ -38,6 +41,16 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
         // than anything the model learned: search it at its native size as well.
         if (Math.Max(image.Width, image.Height) < plates.InputSize * 0.9f)
             found.AddRange(plates.Detect(image, whole, threshold, maxScale: 1f));
+        // Scale pyramid, coarse end: a plate that fills much of the picture is larger than anything the model learned, and sharp
+        // large plates are missed at every finer scale. The whole picture shrunk to CoarseSide pixels (long side) brings a plate
+        // filling 90 % of the width down to about 150 px. Video: every TileEvery-th frame (a close plate stays close for a while).
+        int longSide = Math.Max(image.Width, image.Height);
+        if (options.CoarseSide > 0 && longSide > options.CoarseSide * 1.5f && (frameIndex < 0 || frameIndex % options.TileEvery == 0))
+        {
+            // Only large plates are taken from it: smaller ones are better seen (tighter boxes) by the finer passes.
+            float minWidth = image.Width * CoarseMinShare;
+            found.AddRange(plates.Detect(image, whole, threshold, maxScale: options.CoarseSide / (float)longSide).Where(d => d.Box.W >= minWidth));
+        }
         if (options.Tiles)
         {
             var tiles = TilesFor(image.Width, image.Height);

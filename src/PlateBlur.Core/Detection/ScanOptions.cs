@@ -11,8 +11,10 @@ namespace PlateBlur.Core.Detection;
 /// <param name="VehicleEvery">Video: the vehicle model runs every this many frames; in between, vehicle boxes are predicted forward.</param>
 /// <param name="VehicleMargin">Margin around a vehicle box for its crop, as a fraction of the box size.</param>
 /// <param name="MaxCrops">At most this many vehicle crops per frame (four per inference); more vehicles take turns.</param>
+/// <param name="CoarseSide">The coarse end of the scale pyramid: the whole picture is also searched shrunk to this many pixels on its
+/// long side (plates filling the picture); 0 = off. Video: every <paramref name="TileEvery"/>-th frame.</param>
 public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f,
-    bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8)
+    bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8, int CoarseSide = 160)
 {
     public ScanOptions Validate()
     {
@@ -20,6 +22,7 @@ public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int 
         if (ContinueThreshold <= 0 || ContinueThreshold > Threshold) throw new ArgumentOutOfRangeException(nameof(ContinueThreshold), ContinueThreshold, "continue threshold must be above 0 and at most the threshold");
         if (VehicleEvery < 1) throw new ArgumentOutOfRangeException(nameof(VehicleEvery), VehicleEvery, "vehicle-every must be at least 1");
         if (TileEvery < 1) throw new ArgumentOutOfRangeException(nameof(TileEvery), TileEvery, "tile-every must be at least 1");
+        if (CoarseSide is < 0 or (> 0 and < 64)) throw new ArgumentOutOfRangeException(nameof(CoarseSide), CoarseSide, "coarse side must be 0 (off) or at least 64 px");
         if (TileOverlap is < 0 or > 0.75f) throw new ArgumentOutOfRangeException(nameof(TileOverlap), TileOverlap, "tile overlap must be 0–0.75");
         return this;
     }

@@ -27,6 +27,24 @@ public static class Datasets
         _ => LoadOpenalpr(folder),
     };
 
+    /// <summary>A photo stratum (tests/strata/NAME.txt): one plate per line, "PATH x y w h" in pixels, PATH relative to
+    /// <paramref name="root"/> (the shared data folder). Only the listed plates count; '#' starts a comment.</summary>
+    public static List<AnnotatedImage> LoadStratum(string listFile, string root)
+    {
+        var byImage = new SortedDictionary<string, List<BoxF>>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(listFile).Where(l => !string.IsNullOrWhiteSpace(l) && !l.TrimStart().StartsWith('#')))
+        {
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length != 5) throw new InvalidDataException($"{listFile}: expected 'path x y w h', got '{line}'.");
+            string image = Path.GetFullPath(Path.Combine(root, f[0]));
+            if (!image.StartsWith(Path.GetFullPath(root), StringComparison.Ordinal)) throw new InvalidDataException($"{listFile}: '{f[0]}' leaves the data folder.");
+            if (!File.Exists(image)) throw new FileNotFoundException($"{listFile}: {image} is missing (is the data folder {root} complete?).");
+            if (!byImage.TryGetValue(image, out var list)) byImage[image] = list = [];
+            list.Add(new BoxF(F(f[1]), F(f[2]), F(f[3]), F(f[4])));
+        }
+        return byImage.Select(kv => new AnnotatedImage(kv.Key, kv.Value)).ToList();
+    }
+
     /// <summary>openalpr benchmark layout: NAME.txt holds "file x y w h text" (tab or space separated), one plate per line.</summary>
     public static List<AnnotatedImage> LoadOpenalpr(string folder)
     {

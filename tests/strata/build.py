@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Builds the photo strata of `plateblur eval --strata` from the training photos the default model has NOT seen.
+
+Held out: every `openimages/` image whose Open Images ID is not in models/training/openimages-attribution.txt (the 899 added
+after plateblur-plate-800 was trained) and all of `openimages-lp-useu/` (also added later). A model trained on them later must
+leave these strata out of its training set (models/training reads tests/strata/*.txt as an exclusion list).
+
+Each stratum lists plates (not images) by rules on the labelled box, measured on the pixels:
+  close-up : box width 50-90 % of the image width (sharp photos downscaled only, never upscaled crops)
+  yellow   : >= 35 % of the box's pixels yellow (OpenCV HSV hue 15-35, saturation >= 90, value >= 90)
+  two-line : box aspect width/height <= 1.6 and height >= 16 px, Open Images only (openimages-lp-useu is stretched to 416x416)
+  night    : mean luminance of the whole photo < 60 (of 255)
+Output: tests/strata/NAME.txt, one plate per line: `train/<set>/images/<file> x y w h` (pixels, top-left origin), paths relative
+to the shared data folder. Usage: /usr/bin/python3 tests/strata/build.py /path/to/shared
+"""
+import os, sys
+import cv2
+
+shared = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("PLATEBLUR_SHARED", "../shared")
+here = os.path.dirname(os.path.abspath(__file__))
+repo = os.path.dirname(os.path.dirname(here))
+used = {l.split("\t")[0] for l in open(os.path.join(repo, "models/training/openimages-attribution.txt")) if l.strip() and not l.startswith("#")}
+
+strata = {"close-up": [], "yellow": [], "two-line": [], "night": []}
+for ds in ["openimages", "openimages-lp-useu"]:
+    d = os.path.join(shared, "train", ds)
+    for f in sorted(os.listdir(os.path.join(d, "images"))):
+        stem = os.path.splitext(f)[0]
+        oid = stem[3:] if stem.startswith("oi_") else stem
+        if ds == "openimages" and oid in used:
+            continue
+        lab = os.path.join(d, "labels", stem + ".txt")
+        if not os.path.exists(lab):
+            continue
+        img = cv2.imread(os.path.join(d, "images", f))
+        h, w = img.shape[:2]
+        lum = float(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).mean())
+        for line in open(lab):
+            p = line.split()
+            if len(p) < 5:
+                continue
+            cx, cy, bw, bh = (float(x) for x in p[1:5])
+            x0, y0 = max(0, round((cx - bw / 2) * w)), max(0, round((cy - bh / 2) * h))
+            x1, y1 = min(w, round((cx + bw / 2) * w)), min(h, round((cy + bh / 2) * h))
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                continue
+            crop = img[y0:y1, x0:x1]
+            hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)
+            yellow = float(((hsv[..., 0] >= 15) & (hsv[..., 0] <= 35) & (hsv[..., 1] >= 90) & (hsv[..., 2] >= 90)).mean())
+            entry = f"train/{ds}/images/{f} {x0} {y0} {x1 - x0} {y1 - y0}"
+            if 0.5 <= (x1 - x0) / w <= 0.9:
+                strata["close-up"].append(entry)
+            if yellow >= 0.35:
+                strata["yellow"].append(entry)
+            if ds == "openimages" and (x1 - x0) / (y1 - y0) <= 1.6 and y1 - y0 >= 16:
+                strata["two-line"].append(entry)
+            if lum < 60:
+                strata["night"].append(entry)
+
+for name, lines in strata.items():
+    with open(os.path.join(here, name + ".txt"), "w") as out:
+        out.write(f"# stratum: {name}; built by tests/strata/build.py (see its docstring); {len(lines)} plates\n")
+        out.write("\n".join(lines) + "\n")
+    print(f"{name}: {len(lines)} plates")
