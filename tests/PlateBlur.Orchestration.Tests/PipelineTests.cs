@@ -99,7 +99,7 @@ public class PipelineTests(ITestOutputHelper log)
             Assert.Equal("rejected", o.Status);
             Assert.NotNull(await h.Blobs.PropertiesAsync(Containers.Inbox, blob.Name));
             var reason = await h.Blobs.ReadTextAsync(Containers.Quarantine, blob.Name + ".reason.json");
-            Assert.Contains(name == "cut.mp4" ? "truncated" : "not a media file", reason);
+            Assert.Contains(name == "cut.mp4" ? "truncated" : "not a supported media container", reason);
             Assert.NotNull(await h.Blobs.PropertiesAsync(Containers.Quarantine, blob.Name));
             var e = Assert.Single(h.Sink.For($"inbox/{blob.Name}"));
             Assert.Equal(EventTypes.AnonymizationFailed, e.GetProperty("type").GetString());
