@@ -35,8 +35,7 @@ public static class PipelineServices
         try { probe = CreateBlobService(configuration, retries: false); } catch (InvalidOperationException) { }
         services.AddSingleton(_ => new BlobStore(main, probe));
         services.AddSingleton<JobLedger>();
-        services.AddSingleton(sp => new InstanceLocks(sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<JobLedger>(), sp.GetRequiredService<ILogger<InstanceLocks>>(),
-            int.TryParse(configuration[$"{PlateBlurOptions.Section}:LeaseSeconds"], out int lease) ? lease : InstanceLocks.DefaultLeaseSeconds));
+        services.AddSingleton(sp => new InstanceLocks(sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<JobLedger>(), sp.GetRequiredService<ILogger<InstanceLocks>>()));
         services.AddSingleton(_ => ModelStore.FromEnvironment());
         services.AddSingleton<DetectorPool>();
         services.AddSingleton<EventPublisher>();

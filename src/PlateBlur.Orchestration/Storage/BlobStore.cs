@@ -143,56 +143,67 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         ".json" => "application/json", _ => "application/octet-stream",
     };
 
-    private readonly Dictionary<string, string> _skips = [];
+    private readonly Dictionary<string, (string Marker, string Known)> _skips = [];
+    private readonly HashSet<string> _fragile = [];
+
+    /// <summary>A name a listing could not return: <see cref="Skipped"/> when the listing stepped over it and went on (Known describes
+    /// what is known of the name), otherwise the listing stopped there (Known says why).</summary>
+    public sealed record Unlistable(string Known, bool Skipped);
 
     /// <summary>Lists a container like <see cref="ListAsync"/>, but a page the storage service cannot return (Azurite fails the whole page when one
     /// name holds a control character: it cannot write it as XML) does not end the listing: it steps one blob at a time to the bad one, finds the
     /// first listing marker after it, adds a description of the skipped name to <paramref name="unlistable"/> and goes on after it. Needs a service
-    /// whose continuation markers are blob names (Azurite); elsewhere (Azure encodes such names and never fails this way) it reports and stops.</summary>
-    public async IAsyncEnumerable<BlobItem> ListResilientAsync(string container, string? prefix, List<string> unlistable,
+    /// whose continuation markers are blob names (Azurite); elsewhere (Azure encodes such names and never fails this way) it reports and stops.
+    /// Skips are remembered, so later listings pass the bad name at once (without the retries of the main client).</summary>
+    public async IAsyncEnumerable<BlobItem> ListResilientAsync(string container, string? prefix, List<Unlistable> unlistable,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         var main = service.GetBlobContainerClient(container);
         var quick = (probe ?? service).GetBlobContainerClient(container);
+        string listing = $"{container}|{prefix}";
+        bool fragile;
+        lock (_fragile) fragile = _fragile.Contains(listing);
         string? marker = null;
-        bool failedOnce = false;
         while (true)
         {
-            var (page, error) = await PageAsync(failedOnce ? quick : main, prefix, marker, failedOnce ? 1 : 500, ct);
-            if (page != null)
+            var (page, error) = await PageAsync(fragile ? quick : main, prefix, marker, 500, ct);
+            if (page == null)
             {
-                foreach (var item in page.Values) yield return item;
-                if (string.IsNullOrEmpty(page.ContinuationToken)) yield break;
-                marker = page.ContinuationToken;
+                fragile = true;
+                lock (_fragile) _fragile.Add(listing);
+                // Step one blob at a time from the last good marker: the first step that fails is the bad name.
+                while ((page = (await PageAsync(quick, prefix, marker, 1, ct)).Page) != null)
+                {
+                    foreach (var item in page.Values) yield return item;
+                    if (string.IsNullOrEmpty(page.ContinuationToken)) yield break;
+                    marker = page.ContinuationToken;
+                }
+                string key = $"{listing}|{marker}";
+                (string Marker, string Known) skip;
+                bool cached;
+                lock (_skips) cached = _skips.TryGetValue(key, out skip);
+                if (!cached)
+                {
+                    var found = await FindSkipMarkerAsync(quick, prefix ?? "", marker ?? "", ct);
+                    if (found.Marker == null)
+                    {
+                        unlistable.Add(new($"{container}/ cannot be listed after {(marker == null ? "its start" : $"'{marker}'")}{(prefix == null ? "" : $" (prefix '{prefix}')")}: " +
+                            $"{error?.Message.Split('\n')[0]}; the rest of this listing was not read", false));
+                        yield break;
+                    }
+                    skip = (found.Marker, found.Known);
+                    lock (_skips) _skips[key] = skip;
+                }
+                unlistable.Add(new(skip.Known, true));
+                marker = skip.Marker;
                 continue;
             }
-            failedOnce = true;
-            // Step one blob at a time from the last good marker: the first that fails is the bad one.
-            (page, error) = await PageAsync(quick, prefix, marker, 1, ct);
-            if (page != null)
-            {
-                foreach (var item in page.Values) yield return item;
-                if (string.IsNullOrEmpty(page.ContinuationToken)) yield break;
-                marker = page.ContinuationToken;
-                continue;
-            }
-            string key = $"{container}|{prefix}|{marker}";
-            string? skip;
-            lock (_skips) _skips.TryGetValue(key, out skip);
-            string known = "";
-            if (skip == null) (skip, known) = await FindSkipMarkerAsync(quick, prefix ?? "", marker ?? "", ct);
-            if (skip == null)
-            {
-                unlistable.Add($"{container}/ cannot be listed after {(marker == null ? "its start" : $"'{marker}'")}{(prefix == null ? "" : $" (prefix '{prefix}')")}: {error?.Message.Split('\n')[0]}; the rest of this listing was not read");
-                yield break;
-            }
-            lock (_skips) _skips[key] = skip;
-            unlistable.Add(known.Length > 0 ? known : skip);
-            marker = skip;
+            foreach (var item in page.Values) yield return item;
+            if (string.IsNullOrEmpty(page.ContinuationToken)) yield break;
+            marker = page.ContinuationToken;
         }
     }
 
-    /// <summary>The description and prefix of the skipped name, from a skip marker (for the quarantine reason): what is known of the name.</summary>
     private static async Task<(Page<BlobItem>? Page, Exception? Error)> PageAsync(BlobContainerClient c, string? prefix, string? marker, int size, CancellationToken ct)
     {
         try

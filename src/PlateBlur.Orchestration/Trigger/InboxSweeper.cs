@@ -15,15 +15,15 @@ public sealed class InboxSweeper(BlobStore blobs, InboxStarter starter, ILogger<
 {
     private readonly HashSet<string> _seen = [];
 
-    /// <summary>Names storage could not list in the last sweep (descriptions).</summary>
-    public IReadOnlyList<string> LastUnlistable { get; private set; } = [];
+    /// <summary>Names storage could not list in the last sweep.</summary>
+    public IReadOnlyList<BlobStore.Unlistable> LastUnlistable { get; private set; } = [];
 
     /// <summary>Returns the instance ids started in this sweep.</summary>
     /// <param name="prefix">Only blobs under this folder of inbox/ (null: all).</param>
     public async Task<List<string>> SweepAsync(DurableTaskClient client, CancellationToken ct = default, string? prefix = null)
     {
         var started = new List<string>();
-        var unlistable = new List<string>();
+        var unlistable = new List<BlobStore.Unlistable>();
         try
         {
             await foreach (var blob in blobs.ListResilientAsync(Containers.Inbox, prefix, unlistable, ct))
@@ -49,7 +49,11 @@ public sealed class InboxSweeper(BlobStore blobs, InboxStarter starter, ILogger<
                 Containers.Inbox, prefix, e.Message);
         }
         LastUnlistable = unlistable;
-        foreach (var what in unlistable) await ReportUnlistableAsync(what, ct);
+        foreach (var u in unlistable)
+        {
+            if (u.Skipped) await ReportUnlistableAsync(u.Known, ct);
+            else log.LogError("{What}", u.Known);
+        }
         return started;
     }
 
