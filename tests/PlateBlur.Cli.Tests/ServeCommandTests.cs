@@ -45,4 +45,68 @@ public class ServeCommandTests
             serve.WaitForExit(10_000);
         }
     }
+
+    /// <summary>A running plateblur serve whose log the test can wait on.</summary>
+    private sealed class Serve : IDisposable
+    {
+        private readonly Process _p;
+        private readonly System.Text.StringBuilder _log = new();
+
+        public Serve(params string[] args)
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "plateblur.dll"));
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
+            if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
+            _p = Process.Start(psi)!;
+            _p.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+            _p.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+            _p.BeginErrorReadLine(); _p.BeginOutputReadLine();
+        }
+
+        public string Log { get { lock (_log) return _log.ToString(); } }
+
+        /// <summary>Polls the log for a line until the deadline.</summary>
+        public async Task WaitForAsync(string text, TimeSpan within)
+        {
+            var deadline = DateTime.UtcNow + within;
+            while (!Log.Contains(text))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !_p.HasExited, $"serve never logged '{text}':\n{Log}");
+                await Task.Delay(200);
+            }
+        }
+
+        public void Dispose()
+        {
+            try { _p.Kill(true); } catch (InvalidOperationException) { }
+            _p.WaitForExit(10_000);
+            _p.Dispose();
+        }
+    }
+
+    [StorageFact]
+    public async Task A_restarted_serve_does_not_process_a_kept_source_again()
+    {
+        string prefix = "serve-" + Guid.NewGuid().ToString("N")[..8];
+        string[] args = ["serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "keep", "--prefix", prefix + "/"];
+        var photo = PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[2].Image;
+        string name = $"{prefix}/{Path.GetFileName(photo)}";
+        var service = new BlobServiceClient(Storage);
+        Azure.ETag published;
+        using (var first = new Serve(args))
+        {
+            Assert.Equal(0, CliRunner.Run("upload", photo, "--storage", Storage, "--prefix", prefix).ExitCode);
+            await first.WaitForAsync(": anonymized:", TimeSpan.FromMinutes(3)); // logged once the run ended (after its ledger entry)
+            Assert.Contains($"Started pb-", first.Log);
+            published = (await service.GetBlobContainerClient("outbox").GetBlobClient(name).GetPropertiesAsync()).Value.ETag;
+        }
+        // Restart: the source is still in inbox/ (keep), the new process's Durable Task backend is empty.
+        Assert.True((await service.GetBlobContainerClient("inbox").GetBlobClient(name).ExistsAsync()).Value);
+        using var second = new Serve(args);
+        await second.WaitForAsync("was already processed", TimeSpan.FromMinutes(2));
+        Assert.DoesNotContain("Started pb-", second.Log);
+        Assert.Equal(published, (await service.GetBlobContainerClient("outbox").GetBlobClient(name).GetPropertiesAsync()).Value.ETag);
+    }
 }

@@ -34,7 +34,7 @@ public sealed class InboxStarter(PlateBlurOptions options, JobLedger ledger, Ins
         string id = InstanceIdFor(blobName, etag);
         if (await ledger.IsDoneAsync(id, ct))
         {
-            log.LogDebug("{Blob} ({ETag}) was already processed ({Id}, work/{Ledger})", blobName, etag, id, WorkNames.Ledger(id));
+            log.LogInformation("{Blob} ({ETag}) was already processed ({Id}, work/{Ledger}); not run again", blobName, etag, id, WorkNames.Ledger(id));
             return new(id, false, Done: true);
         }
         if (await client.GetInstanceAsync(id, ct) != null)
