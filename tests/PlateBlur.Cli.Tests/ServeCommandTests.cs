@@ -109,4 +109,61 @@ public class ServeCommandTests
         Assert.DoesNotContain("Started pb-", second.Log);
         Assert.Equal(published, (await service.GetBlobContainerClient("outbox").GetBlobClient(name).GetPropertiesAsync()).Value.ETag);
     }
+
+    private static int Count(string log, string text)
+    {
+        int n = 0;
+        for (int i = log.IndexOf(text, StringComparison.Ordinal); i >= 0; i = log.IndexOf(text, i + text.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    [StorageFact]
+    public async Task Serve_with_the_durable_backend_resumes_an_interrupted_video_without_running_finished_activities_again()
+    {
+        string prefix = "serve-" + Guid.NewGuid().ToString("N")[..8];
+        string hub = "t" + Guid.NewGuid().ToString("N")[..12];
+        string[] args = ["serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "keep", "--prefix", prefix + "/",
+            "--backend", "durable", "--task-hub", hub, "--segment-seconds", "1", "--max-segments-in-flight", "1"];
+        using var dir = TestEnv.TempDir();
+        var clip = Clips.Make(dir.File("resume.mp4"), seconds: 6, fps: 10, extra: "-g 10"); // six 1-second segments
+        var service = new BlobServiceClient(Storage);
+        string name = $"{prefix}/resume.mp4";
+        var inbox = service.GetBlobContainerClient("inbox");
+        await inbox.CreateIfNotExistsAsync();
+        var etag = (await inbox.GetBlobClient(name).UploadAsync(clip)).Value.ETag.ToString();
+        string id = Orchestration.Trigger.InboxStarter.InstanceIdFor(name, etag);
+        string segment = $"{id}: activity ProcessSegment";
+
+        string log1;
+        using (var first = new Serve(args))
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(4);
+            while (Count(first.Log, segment) < 3) // two segments done, the third running
+            {
+                Assert.True(DateTime.UtcNow < deadline, first.Log);
+                await Task.Delay(200);
+            }
+            log1 = first.Log;
+        } // killed: a crash in the middle of the fan-out
+        int before = Count(log1, segment);
+        Assert.Contains($"{id}: activity Split", log1);
+
+        using var second = new Serve(args);
+        var ledger = service.GetBlobContainerClient("work").GetBlobClient($"ledger/{id}.json");
+        var until = DateTime.UtcNow.AddMinutes(6);
+        while (!(await ledger.ExistsAsync()).Value)
+        {
+            Assert.True(DateTime.UtcNow < until, second.Log);
+            await Task.Delay(500);
+        }
+        string log2 = second.Log;
+        Assert.Contains("\"Status\": \"anonymized\"", (await ledger.DownloadContentAsync()).Value.Content.ToString());
+        Assert.DoesNotContain("Started pb-", log2); // the sweep found the orchestration in storage and did not start another
+        foreach (var done in new[] { "Probe", "PlanSegments", "Split" }) Assert.DoesNotContain($"{id}: activity {done}", log2);
+        int after = Count(log2, segment);
+        Assert.True(after <= 6 - (before - 1), $"{after} segments ran again after the restart, {before} had started before it");
+        Assert.True(before + after >= 6);
+        Assert.Contains($"{id}: activity Stitch", log2);
+        Assert.True((await service.GetBlobContainerClient("outbox").GetBlobClient(name).ExistsAsync()).Value);
+    }
 }
