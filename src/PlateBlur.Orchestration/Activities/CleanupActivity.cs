@@ -16,6 +16,10 @@ public sealed class CleanupActivity(BlobStore blobs, JobLedger ledger) : Pipelin
         LocalWork.RemoveInstance(w.InstanceId);
         if (w.Status != null)
             await ledger.RecordAsync(new JobLedger.Entry(w.InstanceId, w.Source ?? "", w.ETag ?? "", w.Status, w.Output, w.Reason, DateTimeOffset.UtcNow), ct);
+        // The lock blob of this version: its holder deletes it when it sees the ledger entry; if the holder is gone (the run was resumed
+        // elsewhere), delete it here once its lease has expired (a 412 means a lease is still held: the holder will delete it).
+        try { await blobs.Blob(Containers.Work, WorkNames.Lock(w.InstanceId)).DeleteIfExistsAsync(cancellationToken: ct); }
+        catch (Azure.RequestFailedException e) when (e.Status is 409 or 412) { }
         return n;
     }
 }
