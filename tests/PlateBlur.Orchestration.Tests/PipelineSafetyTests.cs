@@ -29,6 +29,25 @@ public class PipelineSafetyTests
         }
     }
 
+    /// <summary>The real probe, holding its result for the instances a test names until the test lets it go.</summary>
+    private sealed class GatedProbe(ProbeActivity real) : TaskActivity<MediaJob, ProbeOutcome>
+    {
+        public static readonly ConcurrentDictionary<string, (TaskCompletionSource Reached, TaskCompletionSource Release)> Gates = new();
+        public static int Calls;
+
+        public override async Task<ProbeOutcome> RunAsync(TaskActivityContext context, MediaJob input)
+        {
+            Interlocked.Increment(ref Calls);
+            var result = await real.ExecuteAsync(input, default);
+            if (Gates.TryGetValue(input.InstanceId, out var g))
+            {
+                g.Reached.TrySetResult();
+                await g.Release.Task;
+            }
+            return result;
+        }
+    }
+
     private static string Photo(int i) => PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[i].Image;
 
     private static async Task<MediaOutcome> Done(PipelineHarness h, string id)
@@ -195,5 +214,37 @@ public class PipelineSafetyTests
         Assert.Equal(id, Assert.Single(started));
         Assert.Equal("anonymized", (await Done(h, id)).Status);
         Assert.Single(h.Sink.For($"inbox/{photo.Name}"));
+    }
+
+    [StorageFact]
+    public async Task A_source_re_uploaded_between_two_activities_ends_the_old_run_as_superseded_at_once()
+    {
+        GatedProbe.Calls = 0;
+        await using var h = await PipelineHarness.StartAsync(null, r => r.AddActivity(ProbeActivity.Name, typeof(GatedProbe)), [ProbeActivity.Name]);
+        var a = await h.UploadAsync(Photo(2), "midway.jpg");
+        string idA = InboxStarter.InstanceIdFor(a.Name, a.ETag);
+        var gate = (Reached: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Release: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        GatedProbe.Gates[idA] = gate;
+        try
+        {
+            Assert.True((await h.Starter.StartAsync(h.Client, a.Name, a.ETag, a.Size)).Started);
+            await gate.Reached.Task.WaitAsync(TimeSpan.FromMinutes(3)); // probed version A
+            var b = await h.UploadAsync(Photo(3), "midway.jpg");        // re-upload before AnonymizePhoto reads the source
+            gate.Release.SetResult();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var outA = await Done(h, idA);
+            Assert.Equal("superseded", outA.Status);
+            Assert.Contains("re-uploaded", outA.Reason);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed.TotalSeconds:F1} s: the changed source was retried"); // not retried (2 s + 4 s)
+            Assert.Empty(h.Sink.For($"inbox/{a.Name}"));
+            Assert.Null(await h.Blobs.PropertiesAsync(Containers.Outbox, a.Name));
+            Assert.Null(await h.Blobs.PropertiesAsync(Containers.Quarantine, a.Name + ".reason.json"));
+            Assert.Equal(b.ETag, (await h.Blobs.PropertiesAsync(Containers.Inbox, b.Name))!.ETag.ToString()); // the new version is untouched
+        }
+        finally
+        {
+            gate.Release.TrySetResult();
+            GatedProbe.Gates.TryRemove(idA, out _);
+        }
     }
 }
