@@ -171,13 +171,16 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
             {
                 fragile = true;
                 lock (_fragile) _fragile.Add(listing);
-                // Step one blob at a time from the last good marker: the first step that fails is the bad name.
+                // Step one blob at a time from the last good marker, through at most the failed page: the first step that fails is the bad name.
+                int steps = 0;
                 while ((page = (await PageAsync(quick, prefix, marker, 1, ct)).Page) != null)
                 {
                     foreach (var item in page.Values) yield return item;
                     if (string.IsNullOrEmpty(page.ContinuationToken)) yield break;
                     marker = page.ContinuationToken;
+                    if (++steps == 500) break;
                 }
+                if (page != null) continue; // the page failed for a passing reason: back to whole pages
                 string key = $"{listing}|{marker}";
                 (string Marker, string Known) skip;
                 bool cached;
