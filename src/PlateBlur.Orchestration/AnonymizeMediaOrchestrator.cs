@@ -13,29 +13,43 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
 {
     public const string Name = "AnonymizeMedia";
 
+    /// <summary>The status of a run whose source was re-uploaded before it published: the newer version's run owns the output.</summary>
+    public const string Superseded = "superseded";
+
     public override async Task<MediaOutcome> RunAsync(TaskOrchestrationContext context, MediaJob job)
     {
         var run = new Run(context, job);
+        MediaOutcome? outcome = null;
         try
         {
-            return await run.ExecuteAsync();
+            return outcome = await run.ExecuteAsync();
+        }
+        catch (TaskFailedException e) when (e.FailureDetails.IsCausedBy<SourceSupersededException>())
+        {
+            // A newer upload of the same name has its own run: this one neither publishes, touches the source nor sends an event.
+            return outcome = run.Outcome(Superseded, null, e.FailureDetails.ErrorMessage, "kept");
         }
         catch (TaskFailedException e)
         {
             string reason = $"{e.TaskName} failed: {e.FailureDetails.ErrorMessage}";
             await run.NotifyAsync(EventTypes.AnonymizationFailed, null, null, reason, "kept");
-            return run.Outcome("failed", null, reason, "kept");
+            return outcome = run.Outcome("failed", null, reason, "kept");
         }
         finally
         {
-            await run.CallAsync<int>(CleanupActivity.Name, new CleanupWork(job.InstanceId));
+            // Also records the outcome in the ledger (an orchestrator error is recorded as "error"), so no restart runs this version again.
+            await run.CallAsync<int>(CleanupActivity.Name, new CleanupWork(job.InstanceId, job.BlobName, job.ETag, outcome?.Status ?? "error", outcome?.Output, outcome?.Reason));
         }
     }
 
     /// <summary>One execution's state: what it has learned so far, and the size of what went through history.</summary>
     private sealed class Run(TaskOrchestrationContext ctx, MediaJob job)
     {
-        private readonly TaskOptions _retry = TaskOptions.FromRetryPolicy(new RetryPolicy(Math.Max(1, job.Settings.ActivityAttempts), TimeSpan.FromSeconds(2), 2));
+        // A source that changed under the run is final: retrying cannot bring the old version back.
+        private readonly TaskOptions _retry = TaskOptions.FromRetryPolicy(new RetryPolicy(Math.Max(1, job.Settings.ActivityAttempts), TimeSpan.FromSeconds(2), 2)
+        {
+            HandleFailure = f => !f.IsCausedBy<SourceChangedException>(),
+        });
         private ProbeOutcome? _probe;
         private int _segments;
         private long _frames, _masks;
@@ -60,6 +74,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
         {
             ctx.SetCustomStatus(new { stage = "probe" });
             _probe = await CallAsync<ProbeOutcome>(ProbeActivity.Name, job);
+            if (_probe.Superseded) return Outcome(Superseded, null, _probe.Reason, "kept");
             if (!_probe.Accepted)
             {
                 await CallAsync<string>(QuarantineActivity.Name, new QuarantineWork(job.InstanceId, job.BlobName, _probe.Reason!));
@@ -71,7 +86,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
             if (_probe.Kind == "photo")
             {
                 ctx.SetCustomStatus(new { stage = "photo" });
-                var photo = await CallAsync<PhotoOutcome>(AnonymizePhotoActivity.Name, new PhotoWork(job.InstanceId, job.BlobName, outputName));
+                var photo = await CallAsync<PhotoOutcome>(AnonymizePhotoActivity.Name, new PhotoWork(job.InstanceId, job.BlobName, outputName, job.ETag));
                 if (!photo.Ok) return await FailAsync(photo.Reason!);
                 (resultBlob, reportBlob, _frames, _masks) = (photo.ResultBlob!, photo.ReportBlob!, 1, photo.Masks);
             }
@@ -84,7 +99,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
                 var split = await CallAsync<SplitOutcome>(SplitActivity.Name, new SplitWork(job, plan));
                 var done = await FanOutAsync(plan, split, outputName);
                 ctx.SetCustomStatus(new { stage = "stitch", segments = _segments });
-                var stitch = await CallAsync<StitchOutcome>(StitchActivity.Name, new StitchWork(job.InstanceId, job.BlobName, outputName, plan, done, split));
+                var stitch = await CallAsync<StitchOutcome>(StitchActivity.Name, new StitchWork(job.InstanceId, job.BlobName, outputName, plan, done, split, job.ETag));
                 _stages = new StageSeconds(split.Seconds, done.Max(d => d.Seconds), done.Sum(d => d.Seconds), stitch.Seconds, 0);
                 if (!stitch.Verified) return await FailAsync(stitch.Reason!);
                 (resultBlob, reportBlob, _frames, _masks, _tracks) = (stitch.ResultBlob!, stitch.ReportBlob!, stitch.Frames, done.Sum(d => d.Masks), done.Sum(d => d.Tracks));
@@ -92,7 +107,9 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
             ctx.SetCustomStatus(new { stage = "qc" });
             var qc = await CallAsync<QcOutcome>(QcSampleActivity.Name, new QcWork(job.InstanceId, resultBlob, reportBlob, outputName));
             _stages = _stages with { Qc = qc.Seconds };
-            var published = await CallAsync<Published>(PublishActivity.Name, new PublishWork(job.InstanceId, job.BlobName, outputName, resultBlob, reportBlob, qc.ContactSheetBlob, qc.Passed));
+            var published = await CallAsync<Published>(PublishActivity.Name, new PublishWork(job.InstanceId, job.BlobName, outputName, resultBlob, reportBlob, qc.ContactSheetBlob, qc.Passed,
+                job.ETag, _probe.SourceModified));
+            if (published.Superseded) return Outcome(Superseded, null, published.SupersededBecause, "kept");
             if (!qc.Passed)
             {
                 string reason = $"QC found {qc.Residual} residual plate detection(s) in {qc.Samples} sampled frames; the output is in quarantine and the source was kept";

@@ -13,7 +13,8 @@ public sealed record MediaJob(string InstanceId, string BlobName, string ETag, l
 public sealed record PipelineSettings(double SegmentSeconds, int OverlapFrames, int MaxSegmentsInFlight, string SourcePolicy, int ActivityAttempts = 3);
 
 /// <summary>What the probe decided: accepted as video or photo, or rejected with a reason.</summary>
-public sealed record ProbeOutcome(bool Accepted, string Kind, string? Reason, double DurationSeconds, long FrameCount, int Width, int Height, int AudioStreams, int Rotation = 0);
+public sealed record ProbeOutcome(bool Accepted, string Kind, string? Reason, double DurationSeconds, long FrameCount, int Width, int Height, int AudioStreams, int Rotation = 0,
+    bool Superseded = false, DateTimeOffset SourceModified = default);
 
 
 /// <summary>Where Split put each segment's video (work/&lt;id&gt;/split/seg-NNNN.mkv), with its frame count.</summary>
@@ -25,12 +26,12 @@ public sealed record SegmentWork(string InstanceId, string SourceBlob, string Ou
 /// <summary>What one segment produced: encoded video and its per-frame masks, both in work/.</summary>
 public sealed record SegmentOutcome(int Index, string VideoBlob, string MasksBlob, long Frames, long Masks, long Detections, int Tracks, long Inferences, double Seconds);
 
-public sealed record StitchWork(string InstanceId, string SourceBlob, string OutputName, SegmentPlan Plan, IReadOnlyList<SegmentOutcome> Segments, SplitOutcome Split);
+public sealed record StitchWork(string InstanceId, string SourceBlob, string OutputName, SegmentPlan Plan, IReadOnlyList<SegmentOutcome> Segments, SplitOutcome Split, string? SourceETag = null);
 
 /// <summary>The stitched output and its verification against the source.</summary>
 public sealed record StitchOutcome(bool Verified, string? Reason, string? ResultBlob, string? ReportBlob, long Frames, double DurationSeconds, int Streams, double Seconds);
 
-public sealed record PhotoWork(string InstanceId, string SourceBlob, string OutputName);
+public sealed record PhotoWork(string InstanceId, string SourceBlob, string OutputName, string? SourceETag = null);
 
 /// <summary>What the photo activity produced (masked photo and report in work/).</summary>
 public sealed record PhotoOutcome(bool Ok, string? Reason, string? ResultBlob, string? ReportBlob, long Masks, double Seconds);
@@ -40,10 +41,13 @@ public sealed record QcWork(string InstanceId, string ResultBlob, string ReportB
 /// <summary>QC verdict: residual plates found outside the masks in sampled output frames.</summary>
 public sealed record QcOutcome(bool Passed, int Samples, int Residual, string ContactSheetBlob, double Seconds);
 
-public sealed record PublishWork(string InstanceId, string SourceBlob, string OutputName, string ResultBlob, string ReportBlob, string? ContactSheetBlob, bool QcPassed);
+/// <summary>SourceETag and SourceModified name the source version the result came from: Publish never lets it replace the output of a newer one.</summary>
+public sealed record PublishWork(string InstanceId, string SourceBlob, string OutputName, string ResultBlob, string ReportBlob, string? ContactSheetBlob, bool QcPassed,
+    string SourceETag = "", DateTimeOffset SourceModified = default);
 
 /// <summary>Where the output landed (outbox/ or quarantine/), as blob URLs for the event.</summary>
-public sealed record Published(string Container, string Media, string Report, string? ContactSheet);
+/// <summary>Superseded: nothing was written, because a newer version of the source is in inbox/ or has already published.</summary>
+public sealed record Published(string Container, string Media, string Report, string? ContactSheet, bool Superseded = false, string? SupersededBecause = null);
 
 public sealed record QuarantineWork(string InstanceId, string SourceBlob, string Reason);
 
@@ -62,7 +66,8 @@ public sealed record MediaEventData(
 
 public sealed record QcSummary(bool Passed, int Samples, int Residual);
 
-public sealed record CleanupWork(string InstanceId);
+/// <summary>Removes work/&lt;id&gt;/; with a status, also records the outcome in the ledger (work/ledger/&lt;id&gt;.json).</summary>
+public sealed record CleanupWork(string InstanceId, string? Source = null, string? ETag = null, string? Status = null, string? Output = null, string? Reason = null);
 
 /// <summary>How an orchestration ended.</summary>
 public sealed record MediaOutcome(string Status, string? Output, string? Reason, int Segments, long Frames, long Masks, string SourcePolicy, int ActivityCalls, long HistoryPayloadBytes,

@@ -28,8 +28,14 @@ public static class PipelineServices
             throw new InvalidOperationException($"PlateBlur__SourcePolicy must be delete, keep or move (got '{options.SourcePolicy}').");
         services.AddSingleton(options);
         services.AddSingleton(section.Get<NotificationOptions>() ?? new NotificationOptions());
-        services.AddSingleton(blobService ?? CreateBlobService(configuration));
-        services.AddSingleton<BlobStore>();
+        var main = blobService ?? CreateBlobService(configuration);
+        services.AddSingleton(main);
+        // A client without retries steps past listing pages storage cannot return (BlobStore.ListResilientAsync).
+        BlobServiceClient? probe = null;
+        try { probe = CreateBlobService(configuration, retries: false); } catch (InvalidOperationException) { }
+        services.AddSingleton(_ => new BlobStore(main, probe));
+        services.AddSingleton<JobLedger>();
+        services.AddSingleton(sp => new InstanceLocks(sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<JobLedger>(), sp.GetRequiredService<ILogger<InstanceLocks>>()));
         services.AddSingleton(_ => ModelStore.FromEnvironment());
         services.AddSingleton<DetectorPool>();
         services.AddSingleton<EventPublisher>();
@@ -60,17 +66,19 @@ public static class PipelineServices
     }
 
     /// <summary>A blob client from PlateBlurStorage: a connection string, or a section with blobServiceUri (managed identity).</summary>
-    public static BlobServiceClient CreateBlobService(IConfiguration configuration)
+    public static BlobServiceClient CreateBlobService(IConfiguration configuration, bool retries = true)
     {
+        var options = new BlobClientOptions();
+        if (!retries) { options.Retry.MaxRetries = 0; options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30); }
         string? connection = configuration[StorageConnection];
-        if (!string.IsNullOrWhiteSpace(connection)) return new BlobServiceClient(connection);
+        if (!string.IsNullOrWhiteSpace(connection)) return new BlobServiceClient(connection, options);
         var section = configuration.GetSection(StorageConnection);
         if (section["blobServiceUri"] is { Length: > 0 } uri)
         {
             Azure.Core.TokenCredential credential = section["clientId"] is { Length: > 0 } clientId
                 ? new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId))
                 : new Azure.Identity.DefaultAzureCredential();
-            return new BlobServiceClient(new Uri(uri), credential);
+            return new BlobServiceClient(new Uri(uri), credential, options);
         }
         throw new InvalidOperationException($"Storage is not configured: set {StorageConnection} (connection string) or {StorageConnection}__blobServiceUri.");
     }

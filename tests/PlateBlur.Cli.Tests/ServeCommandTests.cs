@@ -45,4 +45,125 @@ public class ServeCommandTests
             serve.WaitForExit(10_000);
         }
     }
+
+    /// <summary>A running plateblur serve whose log the test can wait on.</summary>
+    private sealed class Serve : IDisposable
+    {
+        private readonly Process _p;
+        private readonly System.Text.StringBuilder _log = new();
+
+        public Serve(params string[] args)
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "plateblur.dll"));
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
+            if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
+            _p = Process.Start(psi)!;
+            _p.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+            _p.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+            _p.BeginErrorReadLine(); _p.BeginOutputReadLine();
+        }
+
+        public string Log { get { lock (_log) return _log.ToString(); } }
+
+        /// <summary>Polls the log for a line until the deadline.</summary>
+        public async Task WaitForAsync(string text, TimeSpan within)
+        {
+            var deadline = DateTime.UtcNow + within;
+            while (!Log.Contains(text))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !_p.HasExited, $"serve never logged '{text}':\n{Log}");
+                await Task.Delay(200);
+            }
+        }
+
+        public void Dispose()
+        {
+            try { _p.Kill(true); } catch (InvalidOperationException) { }
+            _p.WaitForExit(10_000);
+            _p.Dispose();
+        }
+    }
+
+    [StorageFact]
+    public async Task A_restarted_serve_does_not_process_a_kept_source_again()
+    {
+        string prefix = "serve-" + Guid.NewGuid().ToString("N")[..8];
+        string[] args = ["serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "keep", "--prefix", prefix + "/"];
+        var photo = PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[2].Image;
+        string name = $"{prefix}/{Path.GetFileName(photo)}";
+        var service = new BlobServiceClient(Storage);
+        Azure.ETag published;
+        using (var first = new Serve(args))
+        {
+            Assert.Equal(0, CliRunner.Run("upload", photo, "--storage", Storage, "--prefix", prefix).ExitCode);
+            await first.WaitForAsync(": anonymized:", TimeSpan.FromMinutes(3)); // logged once the run ended (after its ledger entry)
+            Assert.Contains($"Started pb-", first.Log);
+            published = (await service.GetBlobContainerClient("outbox").GetBlobClient(name).GetPropertiesAsync()).Value.ETag;
+        }
+        // Restart: the source is still in inbox/ (keep), the new process's Durable Task backend is empty.
+        Assert.True((await service.GetBlobContainerClient("inbox").GetBlobClient(name).ExistsAsync()).Value);
+        using var second = new Serve(args);
+        await second.WaitForAsync("was already processed", TimeSpan.FromMinutes(2));
+        Assert.DoesNotContain("Started pb-", second.Log);
+        Assert.Equal(published, (await service.GetBlobContainerClient("outbox").GetBlobClient(name).GetPropertiesAsync()).Value.ETag);
+    }
+
+    private static int Count(string log, string text)
+    {
+        int n = 0;
+        for (int i = log.IndexOf(text, StringComparison.Ordinal); i >= 0; i = log.IndexOf(text, i + text.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    [StorageFact]
+    public async Task Serve_with_the_durable_backend_resumes_an_interrupted_video_without_running_finished_activities_again()
+    {
+        string prefix = "serve-" + Guid.NewGuid().ToString("N")[..8];
+        string hub = "t" + Guid.NewGuid().ToString("N")[..12];
+        string[] args = ["serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "keep", "--prefix", prefix + "/",
+            "--backend", "durable", "--task-hub", hub, "--segment-seconds", "1", "--max-segments-in-flight", "1"];
+        using var dir = TestEnv.TempDir();
+        var clip = Clips.Make(dir.File("resume.mp4"), seconds: 6, fps: 10, extra: "-g 10"); // six 1-second segments
+        var service = new BlobServiceClient(Storage);
+        string name = $"{prefix}/resume.mp4";
+        var inbox = service.GetBlobContainerClient("inbox");
+        await inbox.CreateIfNotExistsAsync();
+        var etag = (await inbox.GetBlobClient(name).UploadAsync(clip)).Value.ETag.ToString();
+        string id = Orchestration.Trigger.InboxStarter.InstanceIdFor(name, etag);
+        string segment = $"{id}: activity ProcessSegment";
+
+        string log1;
+        using (var first = new Serve(args))
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(4);
+            while (Count(first.Log, segment) < 3) // two segments done, the third running
+            {
+                Assert.True(DateTime.UtcNow < deadline, first.Log);
+                await Task.Delay(200);
+            }
+            log1 = first.Log;
+        } // killed: a crash in the middle of the fan-out
+        int before = Count(log1, segment);
+        Assert.Contains($"{id}: activity Split", log1);
+
+        using var second = new Serve(args);
+        var ledger = service.GetBlobContainerClient("work").GetBlobClient($"ledger/{id}.json");
+        var until = DateTime.UtcNow.AddMinutes(6);
+        while (!(await ledger.ExistsAsync()).Value)
+        {
+            Assert.True(DateTime.UtcNow < until, second.Log);
+            await Task.Delay(500);
+        }
+        string log2 = second.Log;
+        Assert.Contains("\"Status\": \"anonymized\"", (await ledger.DownloadContentAsync()).Value.Content.ToString());
+        Assert.DoesNotContain("Started pb-", log2); // the sweep found the orchestration in storage and did not start another
+        foreach (var done in new[] { "Probe", "PlanSegments", "Split" }) Assert.DoesNotContain($"{id}: activity {done}", log2);
+        int after = Count(log2, segment);
+        Assert.True(after <= 6 - (before - 1), $"{after} segments ran again after the restart, {before} had started before it");
+        Assert.True(before + after >= 6);
+        Assert.Contains($"{id}: activity Stitch", log2);
+        Assert.True((await service.GetBlobContainerClient("outbox").GetBlobClient(name).ExistsAsync()).Value);
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,9 +39,16 @@ public static class ServeCommand
         var policy = new Option<string>("--source-policy") { Description = "delete | keep | move (to archive/), applied only after verified output passed QC", DefaultValueFactory = _ => "delete" };
         var endpoint = new Option<string?>("--event-grid-endpoint") { Description = "Event Grid topic for CloudEvents (none: events are logged)" };
         var key = new Option<string?>("--event-grid-key") { Description = "Event Grid topic access key" };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "durable: orchestration history in the storage account (Durable Task's Azure Storage provider), so a restart resumes interrupted runs; memory: in-process only (a restart forgets running orchestrations; finished ones are in the ledger)",
+            DefaultValueFactory = _ => "durable",
+        };
+        backend.AcceptOnlyFromAmong("durable", "memory");
+        var taskHub = new Option<string>("--task-hub") { Description = "Task hub name of the durable backend (letters and digits, 3-45)", DefaultValueFactory = _ => "PlateBlurServe" };
         var pipeline = new PipelineOptions();
         var cmd = new Command("serve", "Run the serverless pipeline locally: watch inbox/ of a storage account (Azurite by default) and anonymize what arrives");
-        foreach (var o in new Option[] { storage, poll, prefix, segment, inFlight, qcSamples, qcThreshold, policy, endpoint, key }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { storage, poll, prefix, segment, inFlight, qcSamples, qcThreshold, policy, endpoint, key, backend, taskHub }) cmd.Options.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
@@ -65,11 +73,29 @@ public static class ServeCommand
                 Console.Error.WriteLine($"plateblur: {e.Message}");
                 return 1;
             }
-            builder.Services.AddInMemoryDurableTask(registry => registry.AddPlateBlurTasks(), new InMemoryDurableTaskOptions());
+            if (r.GetValue(backend) == "memory")
+                builder.Services.AddInMemoryDurableTask(registry => registry.AddPlateBlurTasks(), new InMemoryDurableTaskOptions());
+            else
+            {
+                string hub = r.GetValue(taskHub)!;
+                if (hub.Length is < 3 or > 45 || !hub.All(char.IsAsciiLetterOrDigit) || !char.IsAsciiLetter(hub[0]))
+                {
+                    Console.Error.WriteLine($"plateblur: --task-hub must be 3-45 letters and digits, starting with a letter (got '{hub}')");
+                    return 1;
+                }
+                string address = DurableStorageBackend.NewAddress();
+                string connection = settings[PipelineServices.StorageConnection]!;
+                builder.Services.AddSingleton(sp => new DurableStorageBackend(connection, hub, address, sp.GetRequiredService<ILoggerFactory>()));
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableStorageBackend>());
+                builder.Services.AddDurableTaskWorker(b => { b.UseGrpc(address); b.AddTasks(registry => registry.AddPlateBlurTasks()); });
+                builder.Services.AddDurableTaskClient(b => { b.UseGrpc(address); b.RegisterDirectly(); });
+            }
             builder.Services.AddHostedService(sp => new InboxWatcher(sp, TimeSpan.FromSeconds(Math.Max(0.2, r.GetValue(poll))), r.GetValue(prefix)));
             using var host = builder.Build();
+            var activityLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PlateBlur.Activities");
+            Orchestration.Activities.ActivityTrace.Started = (name, id) => activityLog.LogInformation("{Id}: activity {Activity} runs", id, name);
             await host.Services.GetRequiredService<BlobStore>().EnsureContainersAsync(ct);
-            Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} (Ctrl+C stops)");
+            Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} with the {r.GetValue(backend)} backend (Ctrl+C stops)");
             await host.RunAsync(ct);
             return 0;
         });

@@ -18,7 +18,7 @@ public sealed class AnonymizePhotoActivity(BlobStore blobs, DetectorPool detecto
     {
         var sw = Stopwatch.StartNew();
         using var local = new LocalWork(w.InstanceId, Name);
-        string path = await blobs.DownloadSourceAsync(w.SourceBlob, local, ct);
+        string path = await blobs.DownloadSourceAsync(w.SourceBlob, local, ct, w.SourceETag);
         string output = local.File(WorkNames.LocalName("result", w.OutputName));
         try
         {

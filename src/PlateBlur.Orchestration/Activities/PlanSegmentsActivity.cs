@@ -15,7 +15,7 @@ public sealed class PlanSegmentsActivity(BlobStore blobs) : PipelineActivity<Pla
     public override async Task<SegmentPlan> ExecuteAsync(PlanWork work, CancellationToken ct)
     {
         using var local = new LocalWork(work.Job.InstanceId, Name);
-        string path = await blobs.DownloadSourceAsync(work.Job.BlobName, local, ct);
+        string path = await blobs.DownloadSourceAsync(work.Job.BlobName, local, ct, work.Job.ETag);
         var info = await MediaProbe.ProbeAsync(path, ct);
         var timeline = await FrameTimeline.ScanAsync(path, info.RequireVideo(), ct);
         return SegmentPlanner.Plan(timeline, work.TargetSeconds);

@@ -18,23 +18,26 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
         if (WorkNames.Unsafe(job.BlobName) is { } unsafeName) return Reject(unsafeName);
         var props = await blobs.PropertiesAsync(Containers.Inbox, job.BlobName, ct);
         if (props == null) return Reject("the blob no longer exists in inbox");
+        if (props.ETag.ToString().Trim('"') != job.ETag.Trim('"'))
+            return new ProbeOutcome(false, "", $"inbox/{job.BlobName} was re-uploaded after this run was scheduled (version {job.ETag.Trim('"')}); the newer version has its own run",
+                0, 0, 0, 0, 0, Superseded: true);
         if (props.ContentLength == 0) return Reject($"{job.BlobName} is empty (0 bytes)");
         if (props.ContentLength > options.MaxInputBytes) return Reject($"{job.BlobName} is {props.ContentLength:N0} bytes, over the limit of {options.MaxInputBytes:N0}");
         using var work = new LocalWork(job.InstanceId, Name);
-        string local = await blobs.DownloadSourceAsync(job.BlobName, work, ct);
+        string local = await blobs.DownloadSourceAsync(job.BlobName, work, ct, job.ETag);
         try
         {
             var info = await MediaProbe.ProbeAsync(local, ct, options.Limits());
             if (info.Kind == MediaKind.Photo)
             {
                 var photo = Photo.Load(local);
-                return new ProbeOutcome(true, "photo", null, 0, 1, photo.Width, photo.Height, 0);
+                return new ProbeOutcome(true, "photo", null, 0, 1, photo.Width, photo.Height, 0, SourceModified: props.LastModified);
             }
             var video = info.RequireVideo();
             var timeline = await FrameTimeline.ScanAsync(local, video, ct);
             if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames");
             if (timeline.FrameCount > options.MaxFrames) return Reject($"{job.BlobName} holds {timeline.FrameCount:N0} video frames, over the limit of {options.MaxFrames:N0} (setting MaxFrames)");
-            return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation);
+            return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation, SourceModified: props.LastModified);
         }
         catch (MediaException e)
         {

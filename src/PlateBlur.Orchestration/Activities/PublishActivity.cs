@@ -3,7 +3,10 @@ using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
 
-/// <summary>Step 7: media, report and contact sheet to outbox/ under the source's relative path, or to quarantine/ when QC failed.</summary>
+/// <summary>Step 7: media, report and contact sheet to outbox/ under the source's relative path, or to quarantine/ when QC failed.
+/// Only the run of the newest source version publishes: if inbox/ holds another version, or outbox/ or quarantine/ already holds the output
+/// of a newer one, nothing is written and the result says Superseded. Each blob is written with its source version as metadata and a
+/// conditional copy (<see cref="BlobStore.PublishVersionedAsync"/>), so an older run can never overwrite a newer run's output.</summary>
 [DurableTask(Name)]
 public sealed class PublishActivity(BlobStore blobs) : PipelineActivity<PublishWork, Published>
 {
@@ -12,9 +15,22 @@ public sealed class PublishActivity(BlobStore blobs) : PipelineActivity<PublishW
     public override async Task<Published> ExecuteAsync(PublishWork w, CancellationToken ct)
     {
         string container = w.QcPassed ? Containers.Outbox : Containers.Quarantine;
-        await blobs.CopyAsync(Containers.Work, w.ResultBlob, container, w.OutputName, ct);
-        await blobs.CopyAsync(Containers.Work, w.ReportBlob, container, w.OutputName + ".report.json", ct);
-        if (w.ContactSheetBlob != null) await blobs.CopyAsync(Containers.Work, w.ContactSheetBlob, container, w.OutputName + ".qc.png", ct);
+        var version = new SourceVersion(w.SourceETag, w.SourceModified);
+        Published Superseded(string why) => new(container, "", "", null, true, why);
+
+        var inbox = await blobs.PropertiesAsync(Containers.Inbox, w.SourceBlob, ct);
+        bool current = inbox != null && inbox.ETag.ToString().Trim('"') == w.SourceETag.Trim('"');
+        if (inbox != null && !current)
+            return Superseded($"inbox/{w.SourceBlob} now holds a newer version ({inbox.ETag.ToString().Trim('"')}) than this run's ({w.SourceETag.Trim('"')})");
+        foreach (var c in new[] { Containers.Outbox, Containers.Quarantine })
+            if (await blobs.SupersededAtAsync(c, w.OutputName, version, current, ct))
+                return Superseded($"{c}/{w.OutputName} already holds the output of a newer version of the source");
+
+        var files = new List<(string From, string To)> { (w.ResultBlob, w.OutputName), (w.ReportBlob, w.OutputName + ".report.json") };
+        if (w.ContactSheetBlob != null) files.Add((w.ContactSheetBlob, w.OutputName + ".qc.png"));
+        foreach (var (from, to) in files)
+            if (!await blobs.PublishVersionedAsync(Containers.Work, from, container, to, version, current, ct))
+                return Superseded($"{container}/{to} was written by a newer version of the source while this run published");
         return new Published(container,
             blobs.UriOf(container, w.OutputName).ToString(),
             blobs.UriOf(container, w.OutputName + ".report.json").ToString(),

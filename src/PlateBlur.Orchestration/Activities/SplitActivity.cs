@@ -18,7 +18,7 @@ public sealed class SplitActivity(BlobStore blobs) : PipelineActivity<SplitWork,
         var sw = Stopwatch.StartNew();
         string id = work.Job.InstanceId;
         using var local = new LocalWork(id, Name);
-        string path = await blobs.DownloadSourceAsync(work.Job.BlobName, local, ct);
+        string path = await blobs.DownloadSourceAsync(work.Job.BlobName, local, ct, work.Job.ETag);
         var info = await MediaProbe.ProbeAsync(path, ct);
         var (files, reEncoded) = await Splitter.SplitAsync(path, info.RequireVideo(), work.Plan, local.File("split"), ct);
         var names = new List<string>();

@@ -18,7 +18,7 @@ public sealed class StitchActivity(BlobStore blobs, DetectorPool detectors) : Pi
     {
         var sw = Stopwatch.StartNew();
         using var local = new LocalWork(w.InstanceId, Name);
-        string sourcePath = await blobs.DownloadSourceAsync(w.SourceBlob, local, ct);
+        string sourcePath = await blobs.DownloadSourceAsync(w.SourceBlob, local, ct, w.SourceETag);
         var source = await MediaProbe.ProbeAsync(sourcePath, ct);
         var timeline = await FrameTimeline.ScanAsync(sourcePath, source.RequireVideo(), ct);
 

@@ -1,8 +1,20 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace PlateBlur.Orchestration.Storage;
 
 /// <summary>Deterministic names under work/&lt;instanceId&gt;/, so a retried activity overwrites instead of duplicating.</summary>
-public static class WorkNames
+public static partial class WorkNames
 {
+    /// <summary>Azure's limit on a blob name.</summary>
+    public const int MaxBlobName = 1024;
+
+    /// <summary>The longest suffix PlateBlur adds to a source name: a media extension (".mp4") and ".report.json".</summary>
+    public const int LongestSuffix = 4 + 12;
+
+    /// <summary>The longest source name PlateBlur accepts: every name it derives from it stays within <see cref="MaxBlobName"/>.</summary>
+    public const int MaxSourceName = MaxBlobName - LongestSuffix;
+
     public static string Prefix(string instanceId) => $"{instanceId}/";
     public static string SplitSegment(string instanceId, int index) => $"{instanceId}/split/seg-{index:0000}.nut";
     public static string SegmentVideo(string instanceId, int index) => $"{instanceId}/out/seg-{index:0000}.mp4";
@@ -11,17 +23,46 @@ public static class WorkNames
     public static string Report(string instanceId) => $"{instanceId}/result/report.json";
     public static string ContactSheet(string instanceId) => $"{instanceId}/result/qc.png";
 
-    /// <summary>Blob names PlateBlur refuses to process (they could escape a folder when mirrored to disk, or are not printable).</summary>
+    /// <summary>work/ledger/&lt;id&gt;.json: written when an orchestration ends, so no later sweep (or restarted host) runs that blob version again.</summary>
+    public static string Ledger(string instanceId) => $"ledger/{instanceId}.json";
+
+    /// <summary>work/locks/&lt;id&gt;: the blob whose lease the host running that orchestration holds.</summary>
+    public static string Lock(string instanceId) => $"locks/{instanceId}";
+
+    /// <summary>Blob names PlateBlur refuses to process: they could escape a folder or be read differently when mirrored to a disk or URL,
+    /// would display misleadingly, or would give output names over Azure's limit. Null when the name is safe.</summary>
     public static string? Unsafe(string name)
     {
         if (string.IsNullOrWhiteSpace(name)) return "the blob name is empty";
-        if (name.Length > 1024) return "the blob name is longer than 1024 characters";
+        if (name.Length > MaxSourceName)
+            return $"the blob name is {name.Length:N0} characters long; PlateBlur accepts at most {MaxSourceName:N0} so that its output names (+\".mp4\", +\".report.json\") stay within Azure's {MaxBlobName:N0}";
+        foreach (var (c, i) in name.Select((c, i) => (c, i)))
+        {
+            if (char.IsControl(c)) return $"the blob name contains control character U+{(int)c:X4} at position {i}";
+            if (c is '\u202A' or '\u202B' or '\u202C' or '\u202D' or '\u202E' or '\u2066' or '\u2067' or '\u2068' or '\u2069' or '\u200E' or '\u200F' or '\u061C')
+                return $"the blob name contains bidirectional control character U+{(int)c:X4} at position {i} (it can make a name display as something else)";
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format) return $"the blob name contains invisible format character U+{(int)c:X4} at position {i}";
+            if (char.IsHighSurrogate(c) ? i + 1 >= name.Length || !char.IsLowSurrogate(name[i + 1]) : char.IsLowSurrogate(c) && (i == 0 || !char.IsHighSurrogate(name[i - 1])))
+                return $"the blob name contains an unpaired surrogate at position {i}";
+            if (c is '\uFFFD' or '\uFFFE' or '\uFFFF') return $"the blob name contains U+{(int)c:X4} (not a character)";
+        }
+        if (name.Contains('\\')) return "the blob name contains a backslash (a path separator on Windows)";
+        if (PercentEncoded().IsMatch(name)) return "the blob name contains a percent-encoded sequence (e.g. %2e, %2f) that tools may decode into another path";
+        if (name.StartsWith('/') || name.Contains("//")) return "the blob name has an empty path segment";
         var parts = name.Split('/');
         if (parts.Any(p => p is "." or "..")) return "the blob name contains a '.' or '..' path segment";
-        if (name.StartsWith('/') || name.Contains("//")) return "the blob name has an empty path segment";
-        if (name.Any(char.IsControl)) return "the blob name contains control characters";
+        if (parts.Any(p => p.Length > 0 && p.All(ch => ch == '.'))) return "the blob name contains a path segment made only of dots";
+        if (DriveLetter().IsMatch(parts[0])) return "the blob name starts with a drive letter (like C:)";
+        if (parts.Any(p => p.EndsWith('.') || p.EndsWith(' '))) return "a path segment of the blob name ends with a dot or a space (Windows would drop it)";
+        if (parts.Any(p => p.StartsWith(' '))) return "a path segment of the blob name starts with a space";
         return null;
     }
+
+    [GeneratedRegex("%[0-9A-Fa-f]{2}")]
+    private static partial Regex PercentEncoded();
+
+    [GeneratedRegex("^[A-Za-z]:")]
+    private static partial Regex DriveLetter();
 
     /// <summary>The output name for a source: same relative path, with a media extension added when the source has none PlateBlur writes.</summary>
     public static string OutputName(string sourceBlob, string kind)

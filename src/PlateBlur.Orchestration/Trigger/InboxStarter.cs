@@ -4,13 +4,22 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using PlateBlur.Core;
+using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Trigger;
 
 /// <summary>Starts one orchestration per inbox blob version: the instance id comes from the blob path and ETag, so a repeated
-/// notification finds the existing instance and starts nothing, while a re-upload (new ETag) starts a new run.</summary>
-public sealed class InboxStarter(PlateBlurOptions options, ILogger<InboxStarter> log)
+/// notification finds the existing instance and starts nothing, while a re-upload (new ETag) starts a new run.
+/// Before starting, it skips a version the ledger says is finished (durable across restarts) and takes the instance's lease, so that two
+/// hosts sharing one storage account never run the same version at once.</summary>
+public sealed class InboxStarter(PlateBlurOptions options, JobLedger ledger, InstanceLocks locks, ILogger<InboxStarter> log)
 {
+    /// <summary>What StartAsync did: started now, or not (already running here, finished earlier, or leased by another host: <see cref="Busy"/>).</summary>
+    public sealed record StartResult(string InstanceId, bool Started, bool Busy = false, bool Done = false)
+    {
+        public void Deconstruct(out string instanceId, out bool started) { instanceId = InstanceId; started = Started; }
+    }
+
     public static string InstanceIdFor(string blobName, string etag)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{Containers.Inbox}/{blobName}|{etag.Trim('"')}"));
@@ -20,13 +29,29 @@ public sealed class InboxStarter(PlateBlurOptions options, ILogger<InboxStarter>
     public PipelineSettings Settings => new(options.SegmentSeconds, options.SegmentOverlapFrames, options.MaxSegmentsInFlight, options.SourcePolicy);
 
     /// <summary>Schedules the orchestration unless this blob version already has one; returns the instance id and whether it started now.</summary>
-    public async Task<(string InstanceId, bool Started)> StartAsync(DurableTaskClient client, string blobName, string etag, long size, CancellationToken ct = default)
+    public async Task<StartResult> StartAsync(DurableTaskClient client, string blobName, string etag, long size, CancellationToken ct = default)
     {
         string id = InstanceIdFor(blobName, etag);
+        if (await ledger.IsDoneAsync(id, ct))
+        {
+            log.LogInformation("{Blob} ({ETag}) was already processed ({Id}, work/{Ledger}); not run again", blobName, etag, id, WorkNames.Ledger(id));
+            return new(id, false, Done: true);
+        }
         if (await client.GetInstanceAsync(id, ct) != null)
         {
             log.LogInformation("{Blob} ({ETag}) already has orchestration {Id}; duplicate notification ignored", blobName, etag, id);
-            return (id, false);
+            return new(id, false);
+        }
+        if (!await locks.TryAcquireAsync(id, client, ct))
+        {
+            log.LogInformation("{Blob} ({ETag}): {Id} is being processed by another host (work/{Lock} is leased); skipped", blobName, etag, id, WorkNames.Lock(id));
+            return new(id, false, Busy: true);
+        }
+        // The holder before us may have finished between our ledger check and our lease.
+        if (await ledger.IsDoneAsync(id, ct))
+        {
+            await locks.ReleaseAsync(id, ct);
+            return new(id, false, Done: true);
         }
         try
         {
@@ -36,9 +61,14 @@ public sealed class InboxStarter(PlateBlurOptions options, ILogger<InboxStarter>
         catch (Exception e) when (e.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase) || e.GetType().Name.Contains("AlreadyExists"))
         {
             log.LogInformation("{Blob}: orchestration {Id} was started by a concurrent notification", blobName, id);
-            return (id, false);
+            return new(id, false);
+        }
+        catch
+        {
+            await locks.ReleaseAsync(id, CancellationToken.None);
+            throw;
         }
         log.LogInformation("Started {Id} for {Blob} ({Size:N0} bytes)", id, blobName, size);
-        return (id, true);
+        return new(id, true);
     }
 }
