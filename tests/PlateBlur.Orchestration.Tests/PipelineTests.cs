@@ -112,6 +112,43 @@ public class PipelineTests(ITestOutputHelper log)
     }
 
     [StorageFact]
+    public async Task Hostile_files_land_in_quarantine_with_their_reason_and_nothing_is_fetched()
+    {
+        await using var h = await PipelineHarness.StartAsync();
+        using var dir = TestEnv.TempDir();
+        // The victim a playlist points at: a clip elsewhere on the worker's disk that must never reach outbox/.
+        string victim = Clips.Make(dir.File("victim-private.mp4"), seconds: 2);
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var expected = new Dictionary<string, string>
+            {
+                ["hls-local"] = "HLS playlist", ["hls-http"] = "HLS playlist", ["concat-list"] = "concat list", ["png-bomb"] = "14000x14000",
+                ["jpeg-bomb"] = "30000x30000", ["zero-size"] = "0x0", ["huge-claim"] = "100000x100000", ["ten-hour-claim"] = "10 h of media",
+                ["truncated-moov"] = "truncated", ["scrambled-jpeg"] = "does not decode cleanly",
+            };
+            Assert.Equal(HostileMedia.Cases.Order(), expected.Keys.Order());
+            foreach (var (name, reason) in expected)
+            {
+                string file = HostileMedia.Make(name, dir.Path, victim, port);
+                var blob = await h.UploadAsync(file, $"hostile/{Path.GetFileName(file)}");
+                var o = Outcome(await h.RunAsync(blob.Name, blob.ETag, blob.Size));
+                Assert.True(o.Status == "rejected", $"{name}: {o.Status} {o.Reason}");
+                Assert.Contains(reason, await h.Blobs.ReadTextAsync(Containers.Quarantine, blob.Name + ".reason.json"));
+                Assert.NotNull(await h.Blobs.PropertiesAsync(Containers.Inbox, blob.Name)); // the source stays for a person to look at
+            }
+            Assert.Empty(await h.ListAsync(Containers.Outbox));
+            Assert.False(listener.Pending(), "a playlist's loopback URL was contacted");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [StorageFact]
     public async Task Qc_failure_quarantines_the_output_keeps_the_source_and_says_so()
     {
         // A threshold so high that nothing is masked: QC, at its lower threshold, finds the plates.
