@@ -106,7 +106,7 @@ public static class ImageMotion
             {
                 if (tx + dx < 0 || tx + dx + tW > w) continue;
                 long sad = 0;
-                for (int y = 0; y < tH && sad < best; y += stepPx)
+                for (int y = 0; y < tH && sad <= best; y += stepPx)
                 {
                     int ra = (ty + y) * w + tx, rb = (ty + y + dy) * w + tx + dx;
                     for (int x = 0; x < tW; x += stepPx) sad += Math.Abs(a[ra + x] - b[rb + x]);
