@@ -89,6 +89,28 @@ public static class ImageMotion
         return (box.Offset(bx * s, by * s), score);
     }
 
+    /// <summary>The camera's motion from <paramref name="from"/> to <paramref name="to"/> in frame pixels: the median displacement of
+    /// a 3 × 3 grid of blocks, matched coarse to fine (a walking pedestrian or a passing car moves a few blocks, not the median).</summary>
+    public static PointF Global(LumaPyramid from, LumaPyramid to)
+    {
+        const int level = LumaPyramid.Levels - 1, bw = 24, bh = 16, r = 12;
+        int w = from.Width(level), h = from.Height(level);
+        if (w < 3 * bw || h < 3 * bh || to.Width(level) != w || to.Height(level) != h) return default;
+        var dxs = new List<int>(9); var dys = new List<int>(9);
+        for (int gy = 0; gy < 3; gy++)
+            for (int gx = 0; gx < 3; gx++)
+            {
+                // Block corners at level 0, spread over the middle of each ninth of the frame.
+                int x0 = (w * (2 * gx + 1) / 6 - bw / 2) << level, y0 = (h * (2 * gy + 1) / 6 - bh / 2) << level;
+                int tW = bw << level, tH = bh << level;
+                var (bx, by) = Search(from, to, level, x0, y0, tW, tH, 0, 0, r);
+                for (int l = level - 1; l >= 0; l--) (bx, by) = Search(from, to, l, x0, y0, tW, tH, bx * 2, by * 2, 2);
+                dxs.Add(bx); dys.Add(by);
+            }
+        dxs.Sort(); dys.Sort();
+        return new PointF(dxs[4] * from.Scale, dys[4] * from.Scale);
+    }
+
     /// <summary>Exhaustive sum of absolute differences over displacements within <paramref name="r"/> of (<paramref name="cx"/>, <paramref name="cy"/>) at one level.</summary>
     private static (int, int) Search(LumaPyramid from, LumaPyramid to, int level, int tx0, int ty0, int tW0, int tH0, int cx, int cy, int r)
     {

@@ -18,6 +18,8 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
     private readonly List<Track> _tracks = [];
     private readonly SortedList<long, long> _times = [];
     private readonly SortedList<long, LumaPyramid> _images = [];
+    /// <summary>The camera's motion from the previous added frame to each frame (frame pixels), where both pictures were given.</summary>
+    private readonly Dictionary<long, PointF> _camera = [];
     private int _nextId = 1;
     private long _lastFrame = long.MinValue, _lastNs = long.MinValue;
     private long _stepNs = (long)(1e9 / NominalFps);
@@ -42,7 +44,11 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
         long prev = _lastFrame;
         _lastFrame = frame; _lastNs = ptsNs;
         _times[frame] = ptsNs;
-        if (image != null) _images[frame] = image;
+        if (image != null)
+        {
+            if (_images.TryGetValue(prev, out var before)) _camera[frame] = ImageMotion.Global(before, image);
+            _images[frame] = image;
+        }
         long gapNs = GapNs;
         // Each followed track's expected box in this frame, computed once: following, association and the partial-view check share it.
         var live = new Dictionary<Track, BoxF>();
@@ -100,10 +106,12 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
         var hit = t.Hits.Values[^1].Box;
         if (image == null || !_images.TryGetValue(t.Last, out var seen)) return t.Predict(frame);
         var from = PositionAt(t, prev) ?? hit;
-        if (t.Lost) return from;
+        // Where nothing like the plate is found, the mask stays where it was last seen, moving only with the camera.
+        var camera = _camera.GetValueOrDefault(frame);
+        if (t.Lost) return from.Offset(camera.X, camera.Y);
         var guess = new PointF(from.CenterX + t.Step.X, from.CenterY + t.Step.Y);
         var (box, score) = ImageMotion.Match(seen, image, hit, guess, SearchRadius(hit, t.Step));
-        if (score < options.FollowMinScore) { t.Lost = true; return from; }
+        if (score < options.FollowMinScore) { t.Lost = true; return from.Offset(camera.X, camera.Y); }
         t.Step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY);
         return box;
     }
@@ -218,6 +226,12 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
                 if (score >= options.FollowMinScore) { step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY); from = box; }
                 else t.LostBack = true;
             }
+            if (t.LostBack)
+            {
+                // Held where the plate was first seen, moving back only with the camera (its motion into frame g + 1, reversed).
+                var camera = _camera.GetValueOrDefault(_times.Keys[k + 1]);
+                from = from.Offset(-camera.X, -camera.Y);
+            }
             t.FollowedBack[g] = from;
         }
         return t.FollowedBack.TryGetValue(frame, out var result) ? result : null;
@@ -251,7 +265,7 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
             if (_lastNs - t.LastNs <= Math.Max(gapNs, ExtensionNs(t) + Tol)) keep = Math.Min(keep, t.Last);
             if (t.Followed.Count > 64) foreach (var k in t.Followed.Keys.Where(k => k < frame && k < t.Last).ToList()) t.Followed.Remove(k);
         }
-        while (_images.Count > 0 && _images.Keys[0] < keep) { _images.Values[0].Dispose(); _images.RemoveAt(0); }
+        while (_images.Count > 0 && _images.Keys[0] < keep) { _camera.Remove(_images.Keys[0]); _images.Values[0].Dispose(); _images.RemoveAt(0); }
         while (_times.Count > 0 && _times.Keys[0] < keep) _times.RemoveAt(0);
     }
 

@@ -55,11 +55,16 @@ public class PanningCameraTests
         return new BoxF(PlateWorldX - cx, PlateWorldY - cy, PlateW, PlateH);
     }
 
-    private static LumaPyramid Frame(double t)
+    /// <summary>The camera's view at <paramref name="t"/>; <paramref name="occluded"/>: a flat grey panel (a van's side, a pedestrian's
+    /// coat) stands in front of the plate and its surroundings.</summary>
+    private static LumaPyramid Frame(double t, bool occluded = false)
     {
         var (cx, cy) = Camera(t);
         var y = new byte[W * H];
         for (int r = 0; r < H; r++) World.AsSpan((r + cy) * WorldW + cx, W).CopyTo(y.AsSpan(r * W, W));
+        if (occluded)
+            for (int r = PlateWorldY - 20 - cy; r < PlateWorldY + PlateH + 20 - cy; r++)
+                y.AsSpan(r * W + PlateWorldX - 30 - cx, PlateW + 60).Fill(128);
         return new LumaPyramid(y, W, H, W);
     }
 
@@ -99,6 +104,45 @@ public class PanningCameraTests
             checkedFrames++;
         }
         Assert.True(checkedFrames >= (int)(1.5 * fps), $"{checkedFrames} frames checked");
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(30)]
+    public void A_mask_whose_plate_is_hidden_stays_where_it_was_last_seen_moving_with_the_camera(int fps)
+    {
+        // Detected in [0.2, 0.6) s; from 0.7 s a flat panel hides the plate: following finds nothing like it, and the mask must
+        // neither fly off nor stop in the picture while the camera pans on. It is checked until the coast ends.
+        var options = new TrackingOptions(ConfirmHits: 2);
+        using var tracker = new Tracker(options);
+        int frames = 2 * fps;
+        for (int f = 0; f < frames; f++)
+        {
+            double t = (double)f / fps;
+            var found = t is >= 0.2 and < 0.6 - 1e-9 ? new List<Detection> { new(PlateAt(t), 0.8f) } : [];
+            tracker.Add(f, (long)Math.Round(t * 1e9), found, Frame(t, occluded: t >= 0.7 - 1e-9));
+        }
+        for (int f = (int)Math.Round(0.7 * fps); f < frames && (double)f / fps <= 0.6 - 1.0 / fps + options.CoastSeconds; f++)
+        {
+            var plate = PlateAt((double)f / fps);
+            var m = Assert.Single(tracker.MasksFor(f));
+            Assert.Equal(MaskKind.Extended, m.Kind);
+            Assert.True(Matcher.Coverage(plate, [m.Box]) >= 0.9, $"{fps} fps, frame {f}: hidden plate {plate}, mask {m.Box}");
+            Assert.True(m.Box.W <= PlateW * (1 + 2 * options.UncertainPad) + 2, $"{fps} fps, frame {f}: mask {m.Box} too large");
+        }
+    }
+
+    [Fact]
+    public void The_camera_motion_is_the_backgrounds_motion()
+    {
+        foreach (var (a, b) in new[] { (0.5, 0.6), (1.0, 1.0333), (1.5, 1.6) })
+        {
+            using var from = Frame(a);
+            using var to = Frame(b, occluded: true); // a flat panel appears in one part of the picture: the median ignores it
+            var motion = ImageMotion.Global(from, to);
+            var (ax, ay) = Camera(a); var (bx, by) = Camera(b);
+            Assert.Equal((ax - bx, ay - by), ((int)motion.X, (int)motion.Y));
+        }
     }
 
     [Theory]
