@@ -80,7 +80,8 @@ public static class ImageMotion
         int gdx = (int)MathF.Round(guess.X / s - cx), gdy = (int)MathF.Round(guess.Y / s - cy);
         int level = 0;
         while (level < LumaPyramid.Levels - 1 && (tW >> (level + 1)) >= 8 && (tH >> (level + 1)) >= 6) level++;
-        int r = Math.Max(2, (int)MathF.Ceiling(radius / s / (1 << level)));
+        // At most ±24 coarse pixels (±96 frame pixels at quarter resolution): the cost stays flat for large plates.
+        int r = Math.Clamp((int)MathF.Ceiling(radius / s / (1 << level)), 2, 24);
         int bx = gdx >> level, by = gdy >> level;
         (bx, by) = Search(from, to, level, tx, ty, tW, tH, bx, by, r);
         for (int l = level - 1; l >= 0; l--)
@@ -93,7 +94,7 @@ public static class ImageMotion
     /// a 3 × 3 grid of blocks, matched coarse to fine (a walking pedestrian or a passing car moves a few blocks, not the median).</summary>
     public static PointF Global(LumaPyramid from, LumaPyramid to)
     {
-        const int level = LumaPyramid.Levels - 1, bw = 24, bh = 16, r = 12;
+        const int level = LumaPyramid.Levels - 1, bw = 24, bh = 16, r = 10;
         int w = from.Width(level), h = from.Height(level);
         if (w < 3 * bw || h < 3 * bh || to.Width(level) != w || to.Height(level) != h) return default;
         var dxs = new List<int>(9); var dys = new List<int>(9);
@@ -119,8 +120,8 @@ public static class ImageMotion
         tW = Math.Min(tW, w - tx); tH = Math.Min(tH, h - ty);
         var a = from.Data(level); var b = to.Data(level);
         long best = long.MaxValue; int bx = cx, by = cy;
-        // Sample the template on a grid so a large plate costs no more than about 1,000 pixels per position.
-        int stepPx = Math.Max(1, (int)Math.Sqrt(tW * tH / 1000.0));
+        // Sample the template on a grid so a large plate costs no more than about 300 pixels per position.
+        int stepPx = Math.Max(1, (int)Math.Round(Math.Sqrt(tW * tH / 300.0)));
         for (int dy = cy - r; dy <= cy + r; dy++)
         {
             if (ty + dy < 0 || ty + dy + tH > h) continue;
@@ -148,7 +149,7 @@ public static class ImageMotion
     {
         if (tx + dx < 0 || ty + dy < 0 || tx + dx + tW > w || ty + dy + tH > h) return -1;
         double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0; int n = 0;
-        int stepPx = Math.Max(1, (int)Math.Sqrt(tW * tH / 2000.0));
+        int stepPx = Math.Max(1, (int)Math.Sqrt(tW * tH / 1000.0));
         for (int y = 0; y < tH; y += stepPx)
         {
             int ra = (ty + y) * w + tx, rb = (ty + y + dy) * w + tx + dx;

@@ -116,9 +116,10 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
         return box;
     }
 
-    /// <summary>Search radius around the guess: the plate's size, at least 24 px, plus its last step (a faster plate is guessed worse).</summary>
+    /// <summary>Search radius around the guess: three quarters of the plate's size, at least 24 px and at most 96 px, plus half its last step
+    /// (a faster plate is guessed worse).</summary>
     private static float SearchRadius(BoxF plate, PointF step) =>
-        Math.Min(160, Math.Max(24, Math.Max(plate.W, 2 * plate.H)) + 0.5f * MathF.Sqrt(step.X * step.X + step.Y * step.Y));
+        Math.Min(96, Math.Max(24, 0.75f * Math.Max(plate.W, 2 * plate.H)) + 0.5f * MathF.Sqrt(step.X * step.X + step.Y * step.Y));
 
     /// <summary>The track's box in <paramref name="frame"/>: its hit there, else where it was followed to, else null.</summary>
     private static BoxF? PositionAt(Track t, long frame) =>
