@@ -44,6 +44,13 @@ public sealed class Track(int id)
     /// last hit), including the frame of the next hit (the prediction the hit was matched to), by frame index.</summary>
     public Dictionary<long, BoxF> Followed { get; } = [];
 
+    /// <summary>Frames after some hit where following found nothing like the plate: the place it was last found (moved with the
+    /// camera) and the mask around it.</summary>
+    public Dictionary<long, (BoxF Anchor, BoxF Mask)> Held { get; } = [];
+
+    /// <summary>Frames before the first hit where following back lost the plate: the place it was first found (moved with the camera).</summary>
+    public Dictionary<long, BoxF> HeldBack { get; } = [];
+
     /// <summary>Where the plate was followed back in the picture in frames before its first detection, by frame index.</summary>
     public Dictionary<long, BoxF> FollowedBack { get; } = [];
 

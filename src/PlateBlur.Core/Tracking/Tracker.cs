@@ -57,7 +57,7 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
             long since = ptsNs - t.LastNs;
             if (since > Math.Max(gapNs, ExtensionNs(t) + Tol)) continue;
             var expected = Expect(t, frame, prev, image);
-            if (image != null) t.Followed[frame] = expected;
+            if (image != null && !t.Held.ContainsKey(frame)) t.Followed[frame] = expected;
             if (since <= gapNs) live[t] = expected;
         }
         var pairs = new List<(float score, Track track, int det)>();
@@ -108,12 +108,21 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
         var from = PositionAt(t, prev) ?? hit;
         // Where nothing like the plate is found, the mask stays where it was last seen, moving only with the camera.
         var camera = _camera.GetValueOrDefault(frame);
-        if (t.Lost) return from.Offset(camera.X, camera.Y);
-        var guess = new PointF(from.CenterX + t.Step.X, from.CenterY + t.Step.Y);
-        var (box, score) = ImageMotion.Match(seen, image, hit, guess, SearchRadius(hit, t.Step));
-        if (score < options.FollowMinScore) { t.Lost = true; return from.Offset(camera.X, camera.Y); }
-        t.Step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY);
-        return box;
+        if (!t.Lost)
+        {
+            var guess = new PointF(from.CenterX + t.Step.X, from.CenterY + t.Step.Y);
+            var (box, score) = ImageMotion.Match(seen, image, hit, guess, SearchRadius(hit, t.Step));
+            if (score >= options.FollowMinScore)
+            {
+                t.Step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY);
+                return box;
+            }
+            t.Lost = true;
+        }
+        var held = (t.Held.TryGetValue(prev, out var h) ? h.Anchor : from).Offset(camera.X, camera.Y);
+        var lost = Around(held, t.Predict(frame));
+        t.Held[frame] = (held, lost);
+        return lost;
     }
 
     /// <summary>Search radius around the guess: three quarters of the plate's size, at least 24 px and at most 96 px, plus half its last step
@@ -123,7 +132,19 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
 
     /// <summary>The track's box in <paramref name="frame"/>: its hit there, else where it was followed to, else null.</summary>
     private static BoxF? PositionAt(Track t, long frame) =>
-        t.Hits.TryGetValue(frame, out var h) ? h.Box : t.Followed.TryGetValue(frame, out var f) ? f : t.FollowedBack.TryGetValue(frame, out var b) ? b : null;
+        t.Hits.TryGetValue(frame, out var h) ? h.Box : t.Followed.TryGetValue(frame, out var f) ? f : t.Held.TryGetValue(frame, out var l) ? l.Mask
+        : t.FollowedBack.TryGetValue(frame, out var b) ? b : null;
+
+    /// <summary>Where a plate that following lost may be: the place it was last found (moving with the camera), joined with where its
+    /// detections' constant velocity puts it, but that only up to one plate size away: the mask grows at most to about twice the plate
+    /// and never flies off along a poor velocity.</summary>
+    private static BoxF Around(BoxF held, BoxF predicted)
+    {
+        float reachX = held.W, reachY = Math.Max(held.H, 0.5f * held.W);
+        float dx = Math.Clamp(predicted.CenterX - held.CenterX, -reachX, reachX), dy = Math.Clamp(predicted.CenterY - held.CenterY, -reachY, reachY);
+        float w = Math.Min(predicted.W, 1.6f * held.W), hh = Math.Min(predicted.H, 1.6f * held.H);
+        return held.Union(BoxF.FromCenter(held.CenterX + dx, held.CenterY + dy, w, hh));
+    }
 
     /// <summary>A confirmed plate whose box suddenly shrinks was most likely seen in part (half hidden, dark, blocky): the hit
     /// keeps where the plate was heading as well, for at most <see cref="TrackingOptions.PartialSeconds"/> in a row (after that the
@@ -194,6 +215,11 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
                 masks.Add(new MaskBox(Uncertain(ahead), t.Id, MaskKind.Extended));
                 continue;
             }
+            if (hasPrev && t.Held.TryGetValue(frame, out var lost))
+            {
+                masks.Add(new MaskBox(Uncertain(lost.Mask), t.Id, MaskKind.Extended));
+                continue;
+            }
             if (!hasPrev && FollowBack(t, frame) is { } behind)
             {
                 masks.Add(new MaskBox(Uncertain(behind), t.Id, MaskKind.Extended));
@@ -219,6 +245,7 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
         for (int k = i - 1; k >= 0 && _times.Keys[k] >= frame; k--)
         {
             long g = _times.Keys[k];
+            if (t.HeldBack.TryGetValue(g, out var anchor)) { from = anchor; continue; }
             if (t.FollowedBack.TryGetValue(g, out var cached)) { from = cached; continue; }
             if (!t.LostBack && _images.TryGetValue(g, out var image))
             {
@@ -229,9 +256,13 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
             }
             if (t.LostBack)
             {
-                // Held where the plate was first seen, moving back only with the camera (its motion into frame g + 1, reversed).
+                // Held where the plate was first seen, moving back only with the camera (its motion into frame g + 1, reversed),
+                // joined with where the detections' velocity puts it, up to a plate size away.
                 var camera = _camera.GetValueOrDefault(_times.Keys[k + 1]);
                 from = from.Offset(-camera.X, -camera.Y);
+                t.HeldBack[g] = from;
+                t.FollowedBack[g] = Around(from, t.Predict(g));
+                continue;
             }
             t.FollowedBack[g] = from;
         }
@@ -265,6 +296,7 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
         {
             if (_lastNs - t.LastNs <= Math.Max(gapNs, ExtensionNs(t) + Tol)) keep = Math.Min(keep, t.Last);
             if (t.Followed.Count > 64) foreach (var k in t.Followed.Keys.Where(k => k < frame && k < t.Last).ToList()) t.Followed.Remove(k);
+            if (t.Held.Count > 64) foreach (var k in t.Held.Keys.Where(k => k < frame && k < t.Last).ToList()) t.Held.Remove(k);
         }
         while (_images.Count > 0 && _images.Keys[0] < keep) { _camera.Remove(_images.Keys[0]); _images.Values[0].Dispose(); _images.RemoveAt(0); }
         while (_times.Count > 0 && _times.Keys[0] < keep) _times.RemoveAt(0);
