@@ -115,7 +115,9 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
             if (score >= options.FollowMinScore)
             {
                 t.Step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY);
-                return box;
+                // The picture gives the place; the detections' size trend (at most 1.6x or 1/1.6 of the last one) gives the size.
+                var trend = t.Predict(frame);
+                return BoxF.FromCenter(box.CenterX, box.CenterY, trend.W, trend.H);
             }
             t.Lost = true;
         }
@@ -251,7 +253,12 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
             {
                 var guess = new PointF(from.CenterX + step.X, from.CenterY + step.Y);
                 var (box, score) = ImageMotion.Match(seen, image, hit, guess, SearchRadius(hit, step));
-                if (score >= options.FollowMinScore) { step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY); from = box; }
+                if (score >= options.FollowMinScore)
+                {
+                    step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY);
+                    var trend = t.Predict(g);
+                    from = BoxF.FromCenter(box.CenterX, box.CenterY, trend.W, trend.H);
+                }
                 else t.LostBack = true;
             }
             if (t.LostBack)
