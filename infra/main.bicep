@@ -239,8 +239,9 @@ var appSettings = {
   PlateBlur__TileEvery: '0'
   PlateBlur__TileOverlap: '0.25'
   PlateBlur__CoarseSide: '160'
-  PlateBlur__GapFrames: '12'
-  PlateBlur__ExtendFrames: '6'
+  PlateBlur__GapSeconds: '0.4'
+  PlateBlur__ExtendSeconds: '0.2'
+  PlateBlur__CoastSeconds: '0.6667'
   PlateBlur__Mode: maskMode
   PlateBlur__Pad: '0.15'
   PlateBlur__Polygon: 'false'

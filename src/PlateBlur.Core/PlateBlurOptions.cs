@@ -38,9 +38,13 @@ public sealed record PlateBlurOptions
     /// <summary>Fail-secure applies to vehicles at least this tall in pixels.</summary>
     public int FailSecureMinVehicleHeight { get; init; } = 24;
 
-    // Tracking
-    public int GapFrames { get; init; } = 12;
-    public int ExtendFrames { get; init; } = 6;
+    // Tracking (seconds, measured on each stream's own frame times; the defaults are 12, 6 and 20 frames at 30 fps)
+    /// <summary>Video: detection gaps of up to this long inside a track are filled.</summary>
+    public double GapSeconds { get; init; } = 0.4;
+    /// <summary>Video: every track is masked this long before its first and after its last detection.</summary>
+    public double ExtendSeconds { get; init; } = 0.2;
+    /// <summary>Video: a confirmed plate (seen several times, once clearly) is masked at least this long after it was last detected.</summary>
+    public double CoastSeconds { get; init; } = 2.0 / 3;
 
     // Redaction
     public RedactionMode Mode { get; init; } = RedactionMode.Blur;
@@ -88,7 +92,7 @@ public sealed record PlateBlurOptions
         TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, EffectiveContinueThreshold,
         Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3, CoarseSide: CoarseSide).Validate();
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
-    public TrackingOptions TrackingOptions() => new TrackingOptions(GapFrames, ExtendFrames, StartThreshold: EffectiveThreshold,
+    public TrackingOptions TrackingOptions() => new TrackingOptions(GapSeconds, ExtendSeconds, StartThreshold: EffectiveThreshold, CoastSeconds: CoastSeconds,
         ConfirmScore: Math.Min(0.9f, 2 * EffectiveThreshold)).Validate();
     public MediaLimits Limits() => new MediaLimits(MaxSide, MaxMegapixels, MaxDurationSeconds, MaxFrames, MaxStreams).Validate();
     public RedactionOptions RedactionOptions() => new RedactionOptions(Mode, Pad, Polygon: Polygon).Validate();

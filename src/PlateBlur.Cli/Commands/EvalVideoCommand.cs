@@ -13,7 +13,8 @@ namespace PlateBlur.Cli.Commands;
 /// <summary>plateblur eval-video: plate-frames leaked by the full anonymize path, on annotated videos or on synthetic clips made from annotated photos.</summary>
 public static class EvalVideoCommand
 {
-    public sealed record Output(string Mode, object Options, string Model, IReadOnlyList<ClipScore> Clips, Totals Totals, IReadOnlyList<ClipRecipe>? Recipes);
+    public sealed record Output(string Mode, object Options, string Model, IReadOnlyList<ClipScore> Clips, Totals Totals, IReadOnlyList<ClipRecipe>? Recipes,
+        IReadOnlyDictionary<string, Totals>? VariantTotals = null);
 
     public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps, double MaskedAreaShare);
 
@@ -28,21 +29,29 @@ public static class EvalVideoCommand
         var outDir = new Option<string>("--out") { Description = "Folder for eval-video.md/.json, leaks.png and (synthetic) the clips' recipes and boxes", DefaultValueFactory = _ => "eval-video-out" };
         var baseline = new Option<string?>("--baseline") { Description = "An earlier eval-video --out folder: its leaks are drawn above this run's in leaks.png" };
         var keep = new Option<bool>("--keep-clips") { Description = "Keep the generated and anonymized clips in --out" };
+        var rates = new Option<string>("--rates")
+        {
+            Description = "Frame-rate variants to score, comma-separated: 'native', a rate such as '10' (keep every k-th frame, k chosen per clip " +
+                "from its real average rate so the result is about that rate), or 'everyN'. Each variant is its own rows and total",
+            DefaultValueFactory = _ => "native",
+        };
         var pipeline = new PipelineOptions();
         var cmd = new Command("eval-video", "Measure plate-frames leaked by the full anonymize path on annotated or synthetic videos");
-        foreach (var o in new Option[] { data, annotations, clips, seed, size, frames, outDir, baseline, keep }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, annotations, clips, seed, size, frames, outDir, baseline, keep, rates }) cmd.Options.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
             try
             {
                 var options = pipeline.Bind(r);
+                var variants = RateVariant.ParseList(r.GetValue(rates)!);
                 string dataDir = r.GetValue(data)!, o = Path.GetFullPath(r.GetValue(outDir)!);
                 if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"{dataDir} is not a folder.");
                 Directory.CreateDirectory(o);
                 string work = r.GetValue(keep) ? Directory.CreateDirectory(Path.Combine(o, "clips")).FullName : Directory.CreateTempSubdirectory("plateblur-evalvideo-").FullName;
                 using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
                 var jobs = new List<(string Name, string Video, List<TruthBox> Truth)>();
+                var ambiguousFiles = new Dictionary<string, string>();
                 List<ClipRecipe>? recipes = null;
                 string annotationDir = r.GetValue(annotations) ?? dataDir;
                 var annotated = Directory.EnumerateFiles(dataDir).Where(f => OutputPlan.IsVideoExtension(Path.GetExtension(f)))
@@ -52,6 +61,7 @@ public static class EvalVideoCommand
                 {
                     mode = "annotated videos";
                     jobs.AddRange(annotated.Select(a => (Path.GetFileName(a.v), a.v, VideoEvaluator.ReadBoxes(a.box))));
+                    ambiguousFiles = annotated.ToDictionary(a => Path.GetFileName(a.v), a => Path.ChangeExtension(Path.ChangeExtension(a.box, null), ".ambiguous.txt"));
                 }
                 else
                 {
@@ -77,12 +87,33 @@ public static class EvalVideoCommand
                 var progress = new ConsoleProgress(quiet: false);
                 try
                 {
-                    foreach (var (name, video, truth) in jobs)
+                    foreach (var variant in variants)
+                    foreach (var (name, source, sourceTruth) in jobs)
                     {
+                        string video = source, label = name;
+                        var truth = sourceTruth;
+                        int step = 1;
+                        if (!variant.IsNative)
+                        {
+                            var probe = await MediaProbe.ProbeAsync(source, ct);
+                            var timeline = await FrameTimeline.ScanAsync(source, probe.RequireVideo(), ct);
+                            step = variant.Step(FrameRateResampler.AverageFps(timeline.PtsNs));
+                            label = $"{name} @{variant.Spec} (every {step})";
+                            string stem = $"{Path.GetFileNameWithoutExtension(source)}.every{step}";
+                            video = Path.Combine(work, stem + ".mp4");
+                            Console.Error.WriteLine($"keeping every {step}th frame of {name} ({variant.Spec})");
+                            await FrameRateResampler.WriteAsync(source, video, step, ct);
+                            truth = FrameRateResampler.Resample(sourceTruth, step);
+                            string boxDir = Directory.CreateDirectory(Path.Combine(o, "boxes")).FullName;
+                            VideoEvaluator.WriteBoxes(Path.Combine(boxDir, stem + ".boxes.txt"), truth, $"{name} every {step}th frame (frame = index among the kept frames)");
+                            if (ambiguousFiles.TryGetValue(name, out var amb) && File.Exists(amb))
+                                VideoEvaluator.WriteBoxes(Path.Combine(boxDir, stem + ".ambiguous.txt"), FrameRateResampler.Resample(VideoEvaluator.ReadBoxes(amb), step),
+                                    $"{name} every {step}th frame: ambiguous regions (not counted)");
+                        }
                         string output = Path.Combine(work, "anonymized-" + Path.GetFileNameWithoutExtension(video) + Path.GetExtension(video));
                         var report = await anonymizer.AnonymizeFileAsync(video, output, overwrite: true, null, progress, ct);
                         progress.Done();
-                        var score = VideoEvaluator.Score(name, truth, report);
+                        var score = VideoEvaluator.Score(label, truth, report) with { Variant = variant.Spec, Step = step };
                         scores.Add(score);
                         leakCells.AddRange(await LeakCrops(video, truth, report, score, 8, ct));
                     }
@@ -93,9 +124,10 @@ public static class EvalVideoCommand
                     foreach (var (bitmap, _) in leakCells) bitmap.Dispose();
                 }
                 var totals = Total(scores);
+                var variantTotals = scores.GroupBy(c => c.Variant).ToDictionary(g => g.Key, g => Total(g.ToList()));
                 string table = Table(scores, totals);
                 Console.WriteLine(table);
-                var result = new Output(mode, options, anonymizer.Model.Name, scores, totals, recipes);
+                var result = new Output(mode, options, anonymizer.Model.Name, scores, totals, recipes, variantTotals);
                 await File.WriteAllTextAsync(Path.Combine(o, "eval-video.md"), $"Mode: {mode}; model {anonymizer.Model.Name}\n\n{table}\n", ct);
                 await File.WriteAllTextAsync(Path.Combine(o, "eval-video.json"), JsonSerializer.Serialize(result, AnonymizationReport.Json), ct);
                 var baselineScores = r.GetValue(baseline) is { } b ? ReadScores(Path.Combine(b, "eval-video.json")) : null;
@@ -164,8 +196,17 @@ public static class EvalVideoCommand
             "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | masks per frame | frame area masked | fps |",
             "|---|---|---|---|---|---|---|---|---|---|",
         };
-        lines.AddRange(scores.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {7:0.00} | {8:0.00} % | {9:0.0} |",
-            c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, 100 * c.MaskedAreaShare, c.Fps)));
+        var groups = scores.GroupBy(c => c.Variant).ToList();
+        foreach (var g in groups)
+        {
+            lines.AddRange(g.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {7:0.00} | {8:0.00} % | {9:0.0} |",
+                c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, 100 * c.MaskedAreaShare, c.Fps)));
+            if (groups.Count > 1)
+            {
+                var v = Total(g.ToList());
+                lines.Add(string.Format(inv, "| *{0}: {1} clips* | | | {2} | {3} | *{4:0.00} %* | {5} | {6:0.00} | {7:0.00} % | {8:0.0} |", g.Key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps));
+            }
+        }
         lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {5:0.00} | {6:0.00} % | {7:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, 100 * t.MaskedAreaShare, t.Fps));
         return string.Join("\n", lines);
     }

@@ -18,8 +18,9 @@ public sealed class PipelineOptions
     public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
     public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
     public Option<int> CoarseSide { get; } = new("--coarse-side") { Description = "Also search the whole picture shrunk to N px on its long side, for plates that fill the picture (0 = off)", DefaultValueFactory = _ => D.CoarseSide };
-    public Option<int> GapFrames { get; } = new("--gap-frames") { Description = "Fill detection gaps of up to N frames inside a track", DefaultValueFactory = _ => D.GapFrames };
-    public Option<int> ExtendFrames { get; } = new("--extend-frames") { Description = "Keep masking N frames before a track's first and after its last detection (a confirmed plate: at least 20)", DefaultValueFactory = _ => D.ExtendFrames };
+    public Option<double> GapSeconds { get; } = new("--gap-seconds") { Description = "Video: fill detection gaps of up to S seconds inside a track (measured on the stream's own frame times)", DefaultValueFactory = _ => D.GapSeconds };
+    public Option<double> ExtendSeconds { get; } = new("--extend-seconds") { Description = "Video: keep masking S seconds before a track's first and after its last detection", DefaultValueFactory = _ => D.ExtendSeconds };
+    public Option<double> CoastSeconds { get; } = new("--coast-seconds") { Description = "Video: keep masking a confirmed plate at least S seconds after the detector lost it (following it in the picture)", DefaultValueFactory = _ => D.CoastSeconds };
     public Option<RedactionMode> Mode { get; } = new("--mode") { Description = "How plates are covered", DefaultValueFactory = _ => D.Mode };
     public Option<float> Pad { get; } = new("--pad") { Description = "Padding around each plate, as a fraction of its size", DefaultValueFactory = _ => D.Pad };
     public Option<bool> Polygon { get; } = new("--polygon") { Description = "Cover the padded plate quadrilateral where the model gives corners (less over-masking on slanted plates)" };
@@ -31,7 +32,7 @@ public sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, CoarseSide, GapFrames, ExtendFrames, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
+        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, CoarseSide, GapSeconds, ExtendSeconds, CoastSeconds, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
             command.Options.Add(o);
     }
 
@@ -47,8 +48,9 @@ public sealed class PipelineOptions
         yield return "--tiles"; yield return o.Tiles ? "true" : "false";
         yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
         yield return "--coarse-side"; yield return o.CoarseSide.ToString(inv);
-        yield return "--gap-frames"; yield return o.GapFrames.ToString(inv);
-        yield return "--extend-frames"; yield return o.ExtendFrames.ToString(inv);
+        yield return "--gap-seconds"; yield return o.GapSeconds.ToString("R", inv);
+        yield return "--extend-seconds"; yield return o.ExtendSeconds.ToString("R", inv);
+        yield return "--coast-seconds"; yield return o.CoastSeconds.ToString("R", inv);
         yield return "--mode"; yield return o.Mode.ToString();
         yield return "--pad"; yield return o.Pad.ToString(inv);
         if (o.Polygon) yield return "--polygon";
@@ -69,8 +71,9 @@ public sealed class PipelineOptions
         Tiles = r.GetValue(Tiles),
         TileEvery = r.GetValue(TileEvery),
         CoarseSide = r.GetValue(CoarseSide),
-        GapFrames = r.GetValue(GapFrames),
-        ExtendFrames = r.GetValue(ExtendFrames),
+        GapSeconds = r.GetValue(GapSeconds),
+        ExtendSeconds = r.GetValue(ExtendSeconds),
+        CoastSeconds = r.GetValue(CoastSeconds),
         Mode = r.GetValue(Mode),
         Pad = r.GetValue(Pad),
         Polygon = r.GetValue(Polygon),

@@ -21,7 +21,7 @@ public static class SegmentProcessor
     {
         var video = source.RequireVideo();
         endIndex = Math.Min(endIndex, timeline.FrameCount);
-        overlap = Math.Max(overlap, options.TrackingOptions().Delay);
+        overlap = Math.Max(overlap, options.TrackingOptions().DelayFrames(timeline.PtsNs));
         int readFirst = Math.Max(0, firstIndex - overlap), readEnd = Math.Min(timeline.FrameCount, endIndex + overlap);
         var frames = FrameReader.ReadAsync(source.Path, video, timeline, readFirst, readEnd, ct);
         return ProcessFramesAsync(frames, video, Path.GetFileName(source.Path), firstIndex, endIndex, videoOutput, scanner, options, encodeSettings, progress, ct);
@@ -36,12 +36,13 @@ public static class SegmentProcessor
         if (firstIndex < 0 || firstIndex >= endIndex) throw new ArgumentOutOfRangeException(nameof(firstIndex), $"Empty frame range [{firstIndex},{endIndex}).");
         var tracking = options.TrackingOptions();
         var redaction = options.RedactionOptions();
-        var tracker = new Tracker(tracking);
+        using var tracker = new Tracker(tracking);
         scanner.Reset();
         var failSecure = options.FailSecure && scanner.Vehicles != null ? new FailSecure(options.FailSecureMinVehicleHeight) : null;
         var zones = new Dictionary<long, List<BoxF>>();
         long inferencesBefore = scanner.Plates.Inferences;
         var pending = new Queue<YuvFrame>();
+        long lastPtsNs = long.MinValue, maxStepNs = 0; // the longest frame step so far: the frame floors of the tracking delay count in it
         var records = new List<FrameMasks>();
         var total = Stopwatch.StartNew();
         var clock = new Stopwatch();
@@ -84,16 +85,19 @@ public static class SegmentProcessor
             detect += clock.Elapsed.TotalSeconds;
             detections += frame.Index >= firstIndex && frame.Index < endIndex ? found.Count : 0;
             clock.Restart();
-            tracker.Add(frame.Index, found);
+            tracker.Add(frame.Index, frame.PtsNs, found, new LumaPyramid(frame.Y, frame.Width, frame.Height, frame.Width));
             if (failSecure != null && frame.Index >= firstIndex && frame.Index < endIndex)
                 zones[frame.Index] = failSecure.Zones(frame.Index, StoredVehicles(scanner, frame, video.Rotation), found);
             track += clock.Elapsed.TotalSeconds;
 
             if (frame.Index >= firstIndex && frame.Index < endIndex) pending.Enqueue(frame);
             else frame.Dispose();
-            while (pending.Count > 0 && pending.Peek().Index <= frame.Index - tracking.Delay)
+            // A frame is final once a frame later than its time plus the tracking delay was added (see Tracker).
+            if (lastPtsNs != long.MinValue) maxStepNs = Math.Max(maxStepNs, frame.PtsNs - lastPtsNs);
+            lastPtsNs = frame.PtsNs;
+            while (pending.Count > 0 && frame.PtsNs > pending.Peek().PtsNs + tracking.DelayNsFor(maxStepNs) + TrackingOptions.ToleranceNs)
                 await FinalizeAsync(pending.Dequeue());
-            tracker.Forget(frame.Index - tracking.Delay);
+            tracker.Forget(pending.Count > 0 ? pending.Peek().Index : frame.Index + 1);
             wait.Restart();
         }
         while (pending.Count > 0) await FinalizeAsync(pending.Dequeue());

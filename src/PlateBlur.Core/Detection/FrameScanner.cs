@@ -48,8 +48,11 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
         if (options.CoarseSide > 0 && longSide > options.CoarseSide * 1.5f && (frameIndex < 0 || frameIndex % options.TileEvery == 0))
         {
             // Only large plates are taken from it: smaller ones are better seen (tighter boxes) by the finer passes.
+            // In video a large false alarm would be tracked, followed and coasted for a second: there the coarse pass needs the
+            // score that confirms a track (twice the threshold); a real close plate scores that in some frame and the tracker keeps it.
             float minWidth = image.Width * CoarseMinShare;
-            found.AddRange(plates.Detect(image, whole, threshold, maxScale: options.CoarseSide / (float)longSide).Where(d => d.Box.W >= minWidth));
+            float minScore = frameIndex < 0 ? 0 : Math.Min(0.9f, 2 * options.Threshold);
+            found.AddRange(plates.Detect(image, whole, threshold, maxScale: options.CoarseSide / (float)longSide).Where(d => d.Box.W >= minWidth && d.Score >= minScore));
         }
         if (options.Tiles)
         {

@@ -7,7 +7,8 @@ namespace PlateBlur.Core.Evaluation;
 /// <summary>How one annotated clip fared: plate-frames leaked (less than 90 % covered) and the longest leaked run per plate.</summary>
 public sealed record ClipScore(
     string Clip, int Frames, int Plates, int PlateFrames, int Leaked, int LongestRun, IReadOnlyDictionary<int, int> LongestRunPerPlate,
-    double MasksPerFrame, double Fps, IReadOnlyList<int> LeakedFrames, IReadOnlyList<int> PlateFrameIndexes, double MaskedAreaShare = 0)
+    double MasksPerFrame, double Fps, IReadOnlyList<int> LeakedFrames, IReadOnlyList<int> PlateFrameIndexes, double MaskedAreaShare = 0,
+    string Variant = "native", int Step = 1)
 {
     public double LeakedShare => PlateFrames == 0 ? 0 : (double)Leaked / PlateFrames;
 }

@@ -16,18 +16,49 @@ public sealed class Track(int id)
     public long First => Hits.Keys[0];
     public long Last => Hits.Keys[^1];
 
+    /// <summary>Presentation time of each detection's frame, by frame index.</summary>
+    public Dictionary<long, long> HitNs { get; } = [];
+    public long FirstNs => HitNs[First];
+    public long LastNs => HitNs[Last];
+
+    /// <summary>The plate's last measured movement in the picture from one frame to the next (frame pixels).</summary>
+    public PointF Step { get; set; }
+
     /// <summary>The highest score among the track's detections.</summary>
     public float BestScore { get; private set; }
 
     /// <summary>Records the detection of the plate in <paramref name="frame"/>.</summary>
-    public void Add(long frame, Detection detection)
+    public void Add(long frame, Detection detection, long ptsNs = long.MinValue)
     {
         Hits[frame] = detection;
+        HitNs[frame] = ptsNs == long.MinValue ? (long)Math.Round(frame * 1e9 / Tracker.NominalFps) : ptsNs;
         BestScore = Math.Max(BestScore, detection.Score);
+        Lost = false;
     }
 
-    /// <summary>Consecutive hits taken as a part of the plate and widened to the expected box (see <see cref="Tracker"/>).</summary>
-    public int PartialRun { get; set; }
+    /// <summary>Time of the first of the current run of hits taken as a part of the plate and widened to the expected box (see
+    /// <see cref="Tracker"/>); null when the last hit was whole.</summary>
+    public long? PartialSinceNs { get; set; }
+
+    /// <summary>Where the plate was followed in the picture in frames without a detection after some hit (gaps and the time after the
+    /// last hit), including the frame of the next hit (the prediction the hit was matched to), by frame index.</summary>
+    public Dictionary<long, BoxF> Followed { get; } = [];
+
+    /// <summary>Frames after some hit where following found nothing like the plate: the place it was last found (moved with the
+    /// camera) and the mask around it.</summary>
+    public Dictionary<long, (BoxF Anchor, BoxF Mask)> Held { get; } = [];
+
+    /// <summary>Frames before the first hit where following back lost the plate: the place it was first found (moved with the camera).</summary>
+    public Dictionary<long, BoxF> HeldBack { get; } = [];
+
+    /// <summary>Where the plate was followed back in the picture in frames before its first detection, by frame index.</summary>
+    public Dictionary<long, BoxF> FollowedBack { get; } = [];
+
+    /// <summary>Following after the last hit found nothing like the plate: the mask holds where it was last found.</summary>
+    public bool Lost { get; set; }
+
+    /// <summary>Following back from the first hit found nothing like the plate before this frame.</summary>
+    public bool LostBack { get; set; }
 
     /// <summary>Per-frame velocity of the box (x, y, w, h): a least-squares line through the detections within
     /// <see cref="VelocityWindow"/> frames of the track's start or end (two points are at the mercy of one shaky box), or zero.</summary>

@@ -31,21 +31,23 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, DetectorPool detecto
             return (path, v, await FrameTimeline.ScanAsync(path, v, ct));
         }
 
-        if (w.PreviousBlob != null && w.OverlapFrames > 0)
+        // The segment itself first: its frame times say how many frames the tracking delay spans (more at 60 fps than at 10 fps).
+        var cur = await Fetch(w.SegmentBlob, "seg.nut");
+        int overlap = w.OverlapFrames > 0 ? Math.Max(w.OverlapFrames, detectors.Options.TrackingOptions().DelayFrames(cur.Timeline.PtsNs)) : 0;
+        if (w.PreviousBlob != null && overlap > 0)
         {
             var p = await Fetch(w.PreviousBlob, "prev.nut");
             int n = p.Timeline.FrameCount;
-            pieces.Add(new FramePiece(p.Path, p.Video, p.Timeline, Math.Max(0, n - w.OverlapFrames), n, seg.FirstFrame - n));
+            pieces.Add(new FramePiece(p.Path, p.Video, p.Timeline, Math.Max(0, n - overlap), n, seg.FirstFrame - n));
         }
-        var cur = await Fetch(w.SegmentBlob, "seg.nut");
         video = cur.Video;
         if (cur.Timeline.FrameCount != seg.EndFrame - seg.FirstFrame)
             throw new InvalidDataException($"Segment {seg.Index} holds {cur.Timeline.FrameCount} frames, planned {seg.EndFrame - seg.FirstFrame}.");
         pieces.Add(new FramePiece(cur.Path, cur.Video, cur.Timeline, 0, cur.Timeline.FrameCount, seg.FirstFrame));
-        if (w.NextBlob != null && w.OverlapFrames > 0)
+        if (w.NextBlob != null && overlap > 0)
         {
             var nx = await Fetch(w.NextBlob, "next.nut");
-            pieces.Add(new FramePiece(nx.Path, nx.Video, nx.Timeline, 0, Math.Min(w.OverlapFrames, nx.Timeline.FrameCount), seg.EndFrame));
+            pieces.Add(new FramePiece(nx.Path, nx.Video, nx.Timeline, 0, Math.Min(overlap, nx.Timeline.FrameCount), seg.EndFrame));
         }
 
         // The split keeps the time base but not the rotation, which detection needs to see plates upright.

@@ -76,7 +76,7 @@ public class VideoPipelineTests(ModelFixture model) : IClassFixture<ModelFixture
         var report = await model.Anonymizer.AnonymizeFileAsync(src, dir.File("out.mp4"), false);
         Assert.Equal(500, report.Counts.Frames);
         // Frames in flight: decoder queue, tracking delay, encoder queue - a few dozen of the 500, whatever the length.
-        int delay = model.Anonymizer.Options.TrackingOptions().Delay;
+        int delay = model.Anonymizer.Options.TrackingOptions().DelayFrames(40_000_000); // 25 fps
         Assert.True(YuvFrame.PeakLive - liveBefore <= delay + 12, $"{YuvFrame.PeakLive - liveBefore} frames were alive at once (tracking delay {delay})");
         Assert.Equal(liveBefore, YuvFrame.Live); // every frame was returned to the pool
     }

@@ -12,7 +12,7 @@ public class TrackerTests
     /// <summary>Feeds frames 0..n-1 where the plate moves 5 px a frame; frames in <paramref name="dropped"/> have no detection.</summary>
     private static Tracker Run(int n, ISet<int> dropped, TrackingOptions? o = null, int start = 0)
     {
-        var t = new Tracker(o ?? new TrackingOptions(GapFrames: 3, ExtendFrames: 2, CoastFrames: 0));
+        var t = new Tracker(o ?? new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, CoastSeconds: 0 / 30.0));
         for (int f = 0; f < n; f++)
             t.Add(f, f >= start && !dropped.Contains(f) ? [At(100 + 5 * f)] : []);
         return t;
@@ -40,7 +40,7 @@ public class TrackerTests
         static float Shake(int f) => f % 2 == 0 ? 5 : -5;
         foreach (var (pad, expectCovered) in new[] { (0f, false), (0.15f, true) })
         {
-            var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2, UncertainPad: pad, CoastFrames: 0));
+            var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, UncertainPad: pad, CoastSeconds: 0 / 30.0));
             for (int f = 0; f < 12; f++) t.Add(f, f % 3 == 0 ? [new Detection(new BoxF(100 + 4 * f, 100 + Shake(f), 40, 12), 0.8f)] : []);
             bool all = Enumerable.Range(1, 8).Where(f => f % 3 != 0).All(f =>
                 PlateBlur.Core.Evaluation.Matcher.Coverage(new BoxF(100 + 4 * f, 100 + Shake(f), 40, 12), t.MasksFor(f).Select(m => m.Box).ToList()) >= 0.9);
@@ -66,7 +66,7 @@ public class TrackerTests
     [Fact]
     public void Track_is_extended_before_its_first_and_after_its_last_detection()
     {
-        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2, CoastFrames: 0));
+        var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, CoastSeconds: 0 / 30.0));
         for (int f = 0; f < 20; f++) t.Add(f, f is >= 5 and <= 12 ? [At(100 + 5 * f)] : []);
         Assert.Empty(t.MasksFor(2));
         Assert.Equal(MaskKind.Extended, Assert.Single(t.MasksFor(3)).Kind);
@@ -81,7 +81,7 @@ public class TrackerTests
     [Fact]
     public void A_single_detection_is_enough_to_mask()
     {
-        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 0));
+        var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 0 / 30.0));
         for (int f = 0; f < 10; f++) t.Add(f, f == 4 ? [At(100)] : []);
         Assert.Equal(MaskKind.Detected, Assert.Single(t.MasksFor(4)).Kind);
         Assert.Empty(t.MasksFor(3));
@@ -91,7 +91,7 @@ public class TrackerTests
     [Fact]
     public void Two_plates_keep_their_own_tracks_through_dropped_frames()
     {
-        var t = new Tracker(new TrackingOptions(GapFrames: 4, ExtendFrames: 1, CoastFrames: 0));
+        var t = new Tracker(new TrackingOptions(GapSeconds: 4 / 30.0, ExtendSeconds: 1 / 30.0, CoastSeconds: 0 / 30.0));
         var rng = new Random(7);
         for (int f = 0; f < 40; f++)
         {
@@ -107,7 +107,7 @@ public class TrackerTests
     [Fact]
     public void A_confirmed_plate_coasts_through_a_long_miss_an_unconfirmed_detection_does_not()
     {
-        var o = new TrackingOptions(GapFrames: 3, ExtendFrames: 2, CoastFrames: 20, ConfirmHits: 3, ConfirmScore: 0.6f);
+        var o = new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, CoastSeconds: 20 / 30.0, ConfirmHits: 3, ConfirmScore: 0.6f);
         // Plate A: 5 clear detections (frames 0-4), then lost for a second. Plate B: 5 detections, none clear (a false alarm's kind).
         // Plate C: 2 clear detections.
         var t = new Tracker(o);
@@ -134,7 +134,7 @@ public class TrackerTests
     {
         // The plate moves 5 px a frame to the right; each box jumps ±2.5 px up and down (camera shake). Detections from frame 10.
         static BoxF Plate(int f) => new(100 + 5 * f, 200 + (f % 2 == 0 ? 2.5f : -2.5f), 40, 12);
-        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 6, CoastFrames: 0));
+        var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 6 / 30.0, CoastSeconds: 0 / 30.0));
         for (int f = 0; f < 30; f++) t.Add(f, f >= 10 ? [new Detection(Plate(f), 0.8f)] : []);
         var v = t.Tracks[0].Velocity(atStart: true);
         Assert.InRange(v.X, 4.5f, 5.5f);
@@ -146,7 +146,7 @@ public class TrackerTests
     [Fact]
     public void A_small_box_on_a_large_plate_does_not_take_over_its_track()
     {
-        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2, CoastFrames: 0));
+        var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, CoastSeconds: 0 / 30.0));
         for (int f = 0; f < 6; f++) t.Add(f, [new Detection(new BoxF(100 + 4 * f, 100, 200, 50), 0.8f)]);
         // A 30x25 box on the plate's characters (1/13 of its area) while the plate itself is missed.
         t.Add(6, [new Detection(new BoxF(190, 110, 30, 25), 0.5f)]);
@@ -158,7 +158,7 @@ public class TrackerTests
     [Fact]
     public void A_plate_seen_in_part_is_masked_whole()
     {
-        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2, CoastFrames: 0, ConfirmHits: 3));
+        var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, CoastSeconds: 0 / 30.0, ConfirmHits: 3));
         static BoxF Plate(int f) => new(100 + 4 * f, 100, 200, 50);
         for (int f = 0; f < 12; f++)
         {
@@ -179,7 +179,7 @@ public class TrackerTests
     [Fact]
     public void A_weak_detection_of_a_confirmed_plate_gets_the_uncertainty_margin_a_weak_false_alarm_does_not()
     {
-        var t = new Tracker(new TrackingOptions(GapFrames: 3, ExtendFrames: 2, CoastFrames: 0, ConfirmHits: 3, ConfirmScore: 0.6f));
+        var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, CoastSeconds: 0 / 30.0, ConfirmHits: 3, ConfirmScore: 0.6f));
         for (int f = 0; f < 8; f++)
             t.Add(f, [new Detection(new BoxF(100 + 4 * f, 100, 40, 12), f < 5 ? 0.8f : 0.35f), new Detection(new BoxF(600, 300, 40, 12), 0.35f)]);
         var plate = t.MasksFor(6).Single(m => m.TrackId == 1);
