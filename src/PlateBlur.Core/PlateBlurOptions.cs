@@ -44,7 +44,7 @@ public sealed record PlateBlurOptions
     /// <summary>Video: every track is masked this long before its first and after its last detection.</summary>
     public double ExtendSeconds { get; init; } = 0.2;
     /// <summary>Video: a confirmed plate (seen several times, once clearly) is masked at least this long after it was last detected.</summary>
-    public double CoastSeconds { get; init; } = 2.0 / 3;
+    public double CoastSeconds { get; init; } = 0.6667;
 
     // Redaction
     public RedactionMode Mode { get; init; } = RedactionMode.Blur;
@@ -92,8 +92,10 @@ public sealed record PlateBlurOptions
         TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, EffectiveContinueThreshold,
         Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3, CoarseSide: CoarseSide).Validate();
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
+    /// <remarks>Frame floors (12 / 6 / 20 frames) sit under the durations in seconds: the scanner's own cadence (tiles and the vehicle
+    /// model every 3rd frame) is counted in frames, so a low-rate stream still bridges a few scanner cycles.</remarks>
     public TrackingOptions TrackingOptions() => new TrackingOptions(GapSeconds, ExtendSeconds, StartThreshold: EffectiveThreshold, CoastSeconds: CoastSeconds,
-        ConfirmScore: Math.Min(0.9f, 2 * EffectiveThreshold)).Validate();
+        ConfirmScore: Math.Min(0.9f, 2 * EffectiveThreshold), MinGapFrames: 12, MinExtendFrames: 6, MinCoastFrames: 20).Validate();
     public MediaLimits Limits() => new MediaLimits(MaxSide, MaxMegapixels, MaxDurationSeconds, MaxFrames, MaxStreams).Validate();
     public RedactionOptions RedactionOptions() => new RedactionOptions(Mode, Pad, Polygon: Polygon).Validate();
 }

@@ -14,7 +14,9 @@ public static class QcSampler
 {
     /// <summary>The QC re-detector: the pipeline's plate model on every tile of a frame, at the QC threshold.</summary>
     public static FrameScanner Scanner(FrameScanner pipeline, PlateBlurOptions options) =>
-        new(pipeline.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1 });
+        // Without the coarse pass: its large boxes on a masked frame (a blurred patch, a sign) are false alarms far more often than a
+        // leaked close plate, and each one sends the whole output to quarantine. Close plates are still re-checked by the whole-frame pass.
+        new(pipeline.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1, CoarseSide = 0 });
 
     /// <summary>K frames spread over the whole file (one in each of K equal strata), chosen by a seed so a run can be repeated.</summary>
     public static List<int> SampleIndices(int frameCount, int k, string seed)

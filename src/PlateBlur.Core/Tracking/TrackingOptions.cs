@@ -26,7 +26,7 @@ namespace PlateBlur.Core.Tracking;
 public sealed record TrackingOptions(
     double GapSeconds = 0.4, double ExtendSeconds = 0.2, float MatchIou = 0.05f, float StartThreshold = 0f, float UncertainPad = 0.15f,
     double CoastSeconds = 2.0 / 3, int ConfirmHits = 3, float ConfirmScore = 0f, float PartialShare = 0.6f, double PartialSeconds = 5.0 / 30,
-    float FollowMinScore = 0.5f, int MinGapFrames = 12, int MinExtendFrames = 6, int MinCoastFrames = 20)
+    float FollowMinScore = 0.5f, int MinGapFrames = 0, int MinExtendFrames = 0, int MinCoastFrames = 0)
 {
     /// <summary>Frame steps longer than this (pauses in a variable-rate stream) count as this much under the frame floors.</summary>
     public const long MaxFloorStepNs = 200_000_000;
