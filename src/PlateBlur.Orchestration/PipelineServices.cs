@@ -37,12 +37,22 @@ public static class PipelineServices
         services.AddSingleton<JobLedger>();
         services.AddSingleton(sp => new InstanceLocks(sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<JobLedger>(), sp.GetRequiredService<ILogger<InstanceLocks>>()));
         services.AddSingleton(_ => ModelStore.FromEnvironment());
-        services.AddSingleton<DetectorPool>();
+        services.AddSingleton<AnonymizerPool>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<InboxStarter>();
         services.AddSingleton<InboxSweeper>();
         foreach (var activity in ActivityTypes) services.AddTransient(activity);
         return services;
+    }
+
+    /// <summary>A free TCP port on 127.0.0.1 (the local gRPC task hub, the tests' event listener).</summary>
+    public static int FreeLoopbackPort()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
     }
 
     public static readonly Type[] ActivityTypes =

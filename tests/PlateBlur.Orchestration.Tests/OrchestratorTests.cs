@@ -14,17 +14,21 @@ namespace PlateBlur.Orchestration.Tests;
 public class OrchestratorTests
 {
     /// <summary>Counts how many ProcessSegment calls run at once; each one writes a blob under work/ like the real one.</summary>
+    /// <remarks>Synchronised, not timed: each call waits until two calls have been inside at once (or a minute passed, which only a
+    /// fan-out narrower than two would cause), so with a cap of 2 two calls always overlap and a third could only be seen if the cap leaked.</remarks>
     private sealed class CountingSegments(BlobStore blobs) : TaskActivity<SegmentWork, SegmentOutcome>
     {
         public static int Running, MaxRunning, Calls;
+        public static TaskCompletionSource TwoInside = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override async Task<SegmentOutcome> RunAsync(TaskActivityContext context, SegmentWork w)
         {
             int now = Interlocked.Increment(ref Running);
             Interlocked.Increment(ref Calls);
             lock (typeof(CountingSegments)) MaxRunning = Math.Max(MaxRunning, now);
+            if (now >= 2) TwoInside.TrySetResult();
             await blobs.UploadTextAsync("part", Containers.Work, WorkNames.SegmentVideo(w.InstanceId, w.Segment.Index));
-            await Task.Delay(400);
+            try { await TwoInside.Task.WaitAsync(TimeSpan.FromMinutes(1)); } catch (TimeoutException) { /* the assertion on MaxRunning reports it */ }
             Interlocked.Decrement(ref Running);
             return new SegmentOutcome(w.Segment.Index, WorkNames.SegmentVideo(w.InstanceId, w.Segment.Index), "", w.Segment.EndFrame - w.Segment.FirstFrame, 0, 0, 0, 0, 0.4);
         }
@@ -48,6 +52,7 @@ public class OrchestratorTests
     public async Task Segments_fan_out_no_wider_than_the_cap_and_work_is_cleaned_up_when_a_later_step_fails()
     {
         CountingSegments.Running = CountingSegments.MaxRunning = CountingSegments.Calls = 0;
+        CountingSegments.TwoInside = new(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var h = await PipelineHarness.StartAsync(
             new() { ["PlateBlur:SegmentSeconds"] = "1", ["PlateBlur:MaxSegmentsInFlight"] = "2" },
             r => { r.AddActivity(ProcessSegmentActivity.Name, typeof(CountingSegments)); r.AddActivity(StitchActivity.Name, typeof(FailingStitch)); },

@@ -26,7 +26,7 @@ public sealed class EventSink : IDisposable
 
     public EventSink()
     {
-        int port = FreePort();
+        int port = PipelineServices.FreeLoopbackPort();
         Endpoint = $"http://127.0.0.1:{port}/api/events";
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
@@ -49,14 +49,6 @@ public sealed class EventSink : IDisposable
 
     public List<JsonElement> For(string subject) => Events.Where(e => e.GetProperty("subject").GetString() == subject).ToList();
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public void Dispose()
     {

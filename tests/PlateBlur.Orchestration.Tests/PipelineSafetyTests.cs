@@ -14,6 +14,10 @@ namespace PlateBlur.Orchestration.Tests;
 public class PipelineSafetyTests
 {
     /// <summary>The real QC activity, held at its start for the instances a test names until the test lets it go (explicit synchronisation).</summary>
+    /// <summary>A gate an instrumented activity stops at: Reached when it got there, Release to let it go on.</summary>
+    private static (TaskCompletionSource Reached, TaskCompletionSource Release) NewGate() =>
+        (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     private sealed class GatedQc(QcSampleActivity real) : TaskActivity<QcWork, QcOutcome>
     {
         public static readonly ConcurrentDictionary<string, (TaskCompletionSource Reached, TaskCompletionSource Release)> Gates = new();
@@ -64,7 +68,7 @@ public class PipelineSafetyTests
         await using var h = await PipelineHarness.StartAsync(null, r => r.AddActivity(QcSampleActivity.Name, typeof(GatedQc)), [QcSampleActivity.Name]);
         var a = await h.UploadAsync(Photo(2), "race.jpg");
         string idA = InboxStarter.InstanceIdFor(a.Name, a.ETag);
-        var gate = (Reached: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Release: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var gate = NewGate();
         GatedQc.Gates[idA] = gate;
         try
         {
@@ -223,7 +227,7 @@ public class PipelineSafetyTests
         await using var h = await PipelineHarness.StartAsync(null, r => r.AddActivity(ProbeActivity.Name, typeof(GatedProbe)), [ProbeActivity.Name]);
         var a = await h.UploadAsync(Photo(2), "midway.jpg");
         string idA = InboxStarter.InstanceIdFor(a.Name, a.ETag);
-        var gate = (Reached: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Release: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var gate = NewGate();
         GatedProbe.Gates[idA] = gate;
         try
         {

@@ -1,3 +1,4 @@
+using PlateBlur.Orchestration;
 using System.Net;
 using System.Net.Sockets;
 using DurableTask.AzureStorage;
@@ -29,7 +30,7 @@ public sealed class DurableStorageBackend : IHostedService, IAsyncDisposable
     }
 
     /// <summary>A gRPC address on a free loopback port.</summary>
-    public static string NewAddress() => $"http://127.0.0.1:{FreePort()}";
+    public static string NewAddress() => $"http://127.0.0.1:{PipelineServices.FreeLoopbackPort()}";
 
     /// <summary>The gRPC address the worker and client connect to.</summary>
     public string Address { get; }
@@ -76,12 +77,4 @@ public sealed class DurableStorageBackend : IHostedService, IAsyncDisposable
         if (_app != null) await _app.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

@@ -10,7 +10,7 @@ namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>The photo road: detect, mask and write the photo and its report to work/&lt;id&gt;/result/.</summary>
 [DurableTask(Name)]
-public sealed class AnonymizePhotoActivity(BlobStore blobs, DetectorPool detectors) : PipelineActivity<PhotoWork, PhotoOutcome>
+public sealed class AnonymizePhotoActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<PhotoWork, PhotoOutcome>
 {
     public const string Name = "AnonymizePhoto";
 

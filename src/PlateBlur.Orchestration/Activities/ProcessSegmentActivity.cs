@@ -10,7 +10,7 @@ namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>Step 4, fanned out: one segment with a few frames of its neighbours for overlap → decode, detect, track, mask, encode → work/&lt;id&gt;/out/.</summary>
 [DurableTask(Name)]
-public sealed class ProcessSegmentActivity(BlobStore blobs, DetectorPool detectors) : PipelineActivity<SegmentWork, SegmentOutcome>
+public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<SegmentWork, SegmentOutcome>
 {
     public const string Name = "ProcessSegment";
 

@@ -11,7 +11,7 @@ namespace PlateBlur.Orchestration.Activities;
 /// <summary>Step 6: re-detects K sampled output frames (seeded by the instance id) at a lower threshold than the pipeline used,
 /// writes the contact sheet and the QC section of the report. Any residual plate fails QC.</summary>
 [DurableTask(Name)]
-public sealed class QcSampleActivity(BlobStore blobs, DetectorPool detectors) : PipelineActivity<QcWork, QcOutcome>
+public sealed class QcSampleActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<QcWork, QcOutcome>
 {
     public const string Name = "QcSample";
 

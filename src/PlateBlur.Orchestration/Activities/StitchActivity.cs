@@ -10,7 +10,7 @@ namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>Step 5, fan-in: joins the segments, muxes the source's audio and metadata back by stream copy, and verifies the result against the source.</summary>
 [DurableTask(Name)]
-public sealed class StitchActivity(BlobStore blobs, DetectorPool detectors) : PipelineActivity<StitchWork, StitchOutcome>
+public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<StitchWork, StitchOutcome>
 {
     public const string Name = "Stitch";
 

@@ -5,8 +5,8 @@ using PlateBlur.Core.Models;
 
 namespace PlateBlur.Orchestration.Activities;
 
-/// <summary>Loaded models for concurrent activities: a detector is not thread-safe, so each running activity borrows its own.</summary>
-public sealed class DetectorPool(PlateBlurOptions options, ModelStore store) : IDisposable
+/// <summary>Loaded anonymizers (plate model, vehicle model, scanner) for concurrent activities: a detector is not thread-safe, so each running activity borrows its own.</summary>
+public sealed class AnonymizerPool(PlateBlurOptions options, ModelStore store) : IDisposable
 {
     private readonly ConcurrentBag<Anonymizer> _idle = [];
     private readonly ConcurrentBag<Anonymizer> _all = [];
@@ -30,7 +30,7 @@ public sealed class DetectorPool(PlateBlurOptions options, ModelStore store) : I
         return new Lease(this, a);
     }
 
-    public sealed class Lease(DetectorPool pool, Anonymizer anonymizer) : IDisposable
+    public sealed class Lease(AnonymizerPool pool, Anonymizer anonymizer) : IDisposable
     {
         public Anonymizer Anonymizer => anonymizer;
         public void Dispose() => pool._idle.Add(anonymizer);
