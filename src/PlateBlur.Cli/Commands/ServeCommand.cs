@@ -32,11 +32,12 @@ public static class ServeCommand
         var storage = Storage();
         var poll = new Option<double>("--poll-seconds") { Description = "How often inbox/ is listed", DefaultValueFactory = _ => 2 };
         var prefix = new Option<string?>("--prefix") { Description = "Watch only this folder of inbox/" };
-        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length", DefaultValueFactory = _ => 10 };
-        var inFlight = new Option<int>("--max-segments-in-flight") { Description = "Segments processed at once", DefaultValueFactory = _ => 2 };
-        var qcSamples = new Option<int>("--qc-samples") { Description = "Output frames re-checked by QC", DefaultValueFactory = _ => 12 };
+        var defaults = new PlateBlur.Core.PlateBlurOptions(); // the same defaults as the Functions app's settings
+        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length", DefaultValueFactory = _ => defaults.SegmentSeconds };
+        var inFlight = new Option<int>("--max-segments-in-flight") { Description = "Segments processed at once", DefaultValueFactory = _ => defaults.MaxSegmentsInFlight };
+        var qcSamples = new Option<int>("--qc-samples") { Description = "Output frames re-checked by QC", DefaultValueFactory = _ => defaults.QcSamples };
         var qcThreshold = new Option<float?>("--qc-threshold") { Description = "QC detection threshold (default: the model's own, from models/manifest.json)" };
-        var policy = new Option<string>("--source-policy") { Description = "delete | keep | move (to archive/), applied only after verified output passed QC", DefaultValueFactory = _ => "delete" };
+        var policy = new Option<string>("--source-policy") { Description = "delete | keep | move (to archive/), applied only after verified output passed QC", DefaultValueFactory = _ => defaults.SourcePolicy };
         var endpoint = new Option<string?>("--event-grid-endpoint") { Description = "Event Grid topic for CloudEvents (none: events are logged)" };
         var key = new Option<string?>("--event-grid-key") { Description = "Event Grid topic access key" };
         var backend = new Option<string>("--backend")
