@@ -71,15 +71,15 @@ public sealed record PlateBlurOptions
 
     // Hostile-input limits, checked on the headers before anything is decoded
     /// <summary>Largest picture side in pixels (video frames and photos).</summary>
-    public int MaxSide { get; init; } = 8192;
+    public int MaxSide { get; init; } = MediaLimits.Default.MaxSide;
     /// <summary>Largest picture in megapixels (video frames and photos).</summary>
-    public double MaxMegapixels { get; init; } = 40;
+    public double MaxMegapixels { get; init; } = MediaLimits.Default.MaxMegapixels;
     /// <summary>Longest media a file may claim, in seconds.</summary>
-    public double MaxDurationSeconds { get; init; } = 14400;
+    public double MaxDurationSeconds { get; init; } = MediaLimits.Default.MaxDurationSeconds;
     /// <summary>Most video frames a file may hold.</summary>
-    public long MaxFrames { get; init; } = 1_000_000;
+    public long MaxFrames { get; init; } = MediaLimits.Default.MaxFrames;
     /// <summary>Most streams (video, audio, subtitles, data) a file may hold.</summary>
-    public int MaxStreams { get; init; } = 16;
+    public int MaxStreams { get; init; } = MediaLimits.Default.MaxStreams;
     /// <summary>NCRONTAB schedule of the Functions app's inbox sweep (local runs without Event Grid); read by the Functions host.</summary>
     public string SweepSchedule { get; init; } = "*/10 * * * * *";
 

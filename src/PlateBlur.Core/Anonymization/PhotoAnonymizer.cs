@@ -51,7 +51,7 @@ public static class PhotoAnonymizer
             var b = Redactor.Covered(m.Box, redaction, photo.Width, photo.Height);
             return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString());
         }).ToList();
-        var outInfo = await MediaProbe.ProbeAsync(partial.FinalPath, ct);
+        var outInfo = await MediaProbe.ProbeAsync(partial.FinalPath, ct, workFile: true);
         return new AnonymizationReport
         {
             Kind = "photo",

@@ -16,8 +16,7 @@ public static class VideoAnonymizer
         var video = source.RequireVideo();
         var plan = OutputPlan.For(outputPath, source, options.Codec);
         var timeline = await FrameTimeline.ScanAsync(source.Path, video, ct);
-        if (timeline.FrameCount > options.MaxFrames)
-            throw new MediaException(MediaError.TooLarge, $"{Path.GetFileName(source.Path)} holds {timeline.FrameCount:N0} video frames, over the limit of {options.MaxFrames:N0} (setting MaxFrames).");
+        options.Limits().CheckFrames(Path.GetFileName(source.Path), timeline.FrameCount);
         if (timeline.FrameCount == 0) throw new MediaException(MediaError.Corrupt, $"{Path.GetFileName(source.Path)} has a video stream without frames.");
 
         using var partial = new PartialFile(outputPath);

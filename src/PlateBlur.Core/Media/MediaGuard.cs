@@ -10,6 +10,7 @@ public enum ContainerKind { IsoMedia, Matroska, Avi, Jpeg, Png, Webp, Nut }
 public sealed record MediaLimits(
     int MaxSide = 8192, double MaxMegapixels = 40, double MaxDurationSeconds = 4 * 3600, long MaxFrames = 1_000_000, int MaxStreams = 16)
 {
+    /// <summary>The defaults of the settings MaxSide, MaxMegapixels, MaxDurationSeconds, MaxFrames and MaxStreams.</summary>
     public static readonly MediaLimits Default = new();
 
     public MediaLimits Validate()
@@ -20,6 +21,13 @@ public sealed record MediaLimits(
         if (MaxFrames < 1) throw new ArgumentOutOfRangeException(nameof(MaxFrames), MaxFrames, "the frame limit must be at least 1");
         if (MaxStreams < 1) throw new ArgumentOutOfRangeException(nameof(MaxStreams), MaxStreams, "the stream limit must be at least 1");
         return this;
+    }
+
+    /// <summary>Throws when a video holds (or declares) more frames than <see cref="MaxFrames"/>.</summary>
+    public void CheckFrames(string name, long frames)
+    {
+        if (frames > MaxFrames)
+            throw new MediaException(MediaError.TooLarge, $"{name} has {frames:N0} video frames, over the limit of {MaxFrames:N0} (setting MaxFrames).");
     }
 
     /// <summary>Throws when a picture of this size is over the limits (or has no pixels at all).</summary>

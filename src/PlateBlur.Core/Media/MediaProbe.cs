@@ -16,7 +16,8 @@ public static class MediaProbe
 
     /// <summary>Probes a file after the hostile-input gate: the container is sniffed from its bytes and forced on ffprobe, only local
     /// files may be opened, and a photo's claimed size is checked against <paramref name="limits"/> before anything decodes it.</summary>
-    /// <param name="workFile">A file PlateBlur wrote itself (a NUT segment): its work formats are accepted too.</param>
+    /// <param name="workFile">A file PlateBlur wrote itself (a NUT segment, a verified output): its work formats are accepted too, and a
+    /// photo is not decoded a second time to look for damage.</param>
     public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken ct = default, MediaLimits? limits = null, bool workFile = false)
     {
         limits ??= MediaLimits.Default;
@@ -32,7 +33,7 @@ public static class MediaProbe
             var size = MediaGuard.PhotoSize(path, container)
                 ?? throw new MediaException(MediaError.Corrupt, $"{file.Name}: the {container.ToString().ToUpperInvariant()} header holds no picture size (corrupt or truncated).");
             limits.CheckPicture(file.Name, size.Width, size.Height);
-            await MediaGuard.CheckPhotoDecodesAsync(path, container, ct);
+            if (!workFile) await MediaGuard.CheckPhotoDecodesAsync(path, container, ct);
         }
 
         IMediaAnalysis analysis;
@@ -91,8 +92,7 @@ public static class MediaProbe
         if (!isPhoto && duration > limits.MaxDurationSeconds)
             throw new MediaException(MediaError.TooLarge,
                 $"{file.Name} claims {duration / 3600:0.##} h of media, over the limit of {limits.MaxDurationSeconds / 3600:0.##} h (setting MaxDurationSeconds).");
-        if (video != null && !isPhoto && video.DeclaredFrames > limits.MaxFrames)
-            throw new MediaException(MediaError.TooLarge, $"{file.Name} declares {video.DeclaredFrames:N0} video frames, over the limit of {limits.MaxFrames:N0} (setting MaxFrames).");
+        if (video != null && !isPhoto) limits.CheckFrames(file.Name, video.DeclaredFrames);
 
         return new MediaInfo(path, isPhoto ? MediaKind.Photo : MediaKind.Video, format, file.Length,
             analysis.Duration.TotalSeconds, video, audio, raw.Streams.Count, others);

@@ -97,10 +97,7 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
     }
 
     /// <summary>Hits this far apart (the gap plus one frame step) are bridged.</summary>
-    private long GapNs => Math.Max((long)Math.Round(options.GapSeconds * 1e9), options.MinGapFrames * FloorStepNs) + _stepNs + Tol;
-
-    /// <summary>The frame step the frame floors count in (the last step, pauses capped).</summary>
-    private long FloorStepNs => Math.Clamp(_stepNs, 0, TrackingOptions.MaxFloorStepNs);
+    private long GapNs => options.GapNsFor(_stepNs) + _stepNs + Tol;
 
     /// <summary>Where <paramref name="t"/> is expected in <paramref name="frame"/>: followed in the picture from its last hit when the
     /// picture is known (held where it was last found once nothing like the plate is there), else by constant velocity.</summary>
@@ -174,9 +171,7 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
     }
 
     /// <summary>How long <paramref name="t"/> is masked before its first and after its last detection, in nanoseconds.</summary>
-    public long ExtensionNs(Track t) => Confirmed(t)
-        ? Math.Max((long)Math.Round(1e9 * Math.Max(options.ExtendSeconds, options.CoastSeconds)), Math.Max(options.MinExtendFrames, options.MinCoastFrames) * FloorStepNs)
-        : Math.Max((long)Math.Round(1e9 * options.ExtendSeconds), options.MinExtendFrames * FloorStepNs);
+    public long ExtensionNs(Track t) => options.ExtendNsFor(_stepNs, Confirmed(t));
 
     /// <summary>Seen often enough, and once clearly enough, to be a plate rather than a passing false alarm.</summary>
     private bool Confirmed(Track t) => t.Hits.Count >= options.ConfirmHits && t.BestScore >= options.ConfirmScore;

@@ -33,8 +33,20 @@ public sealed record TrackingOptions(
 
     public int MaxFloorFrames => Math.Max(MinGapFrames, Math.Max(MinExtendFrames, MinCoastFrames));
 
+    /// <summary>The longest gap between two detections that is bridged, for frames <paramref name="stepNs"/> apart (frame floor applied).</summary>
+    public long GapNsFor(long stepNs) => Math.Max(Ns(GapSeconds), MinGapFrames * FloorStep(stepNs));
+
+    /// <summary>How long a track is masked before its first and after its last detection, for frames <paramref name="stepNs"/> apart:
+    /// a confirmed track coasts (<see cref="CoastSeconds"/>), any track is extended (<see cref="ExtendSeconds"/>); frame floors applied.</summary>
+    public long ExtendNsFor(long stepNs, bool confirmed) => confirmed
+        ? Math.Max(Ns(Math.Max(ExtendSeconds, CoastSeconds)), Math.Max(MinExtendFrames, MinCoastFrames) * FloorStep(stepNs))
+        : Math.Max(Ns(ExtendSeconds), MinExtendFrames * FloorStep(stepNs));
+
     /// <summary><see cref="DelayNs"/> with the frame floors applied for frame steps of up to <paramref name="stepNs"/>.</summary>
-    public long DelayNsFor(long stepNs) => Math.Max(DelayNs, MaxFloorFrames * Math.Clamp(stepNs, 0, MaxFloorStepNs));
+    public long DelayNsFor(long stepNs) => Math.Max(GapNsFor(stepNs), ExtendNsFor(stepNs, confirmed: true));
+
+    private static long Ns(double seconds) => (long)Math.Round(seconds * 1e9);
+    private static long FloorStep(long stepNs) => Math.Clamp(stepNs, 0, MaxFloorStepNs);
 
     /// <summary>Slack on every time comparison: container time bases round frame times by up to a millisecond or so.</summary>
     public const long ToleranceNs = 2_000_000;

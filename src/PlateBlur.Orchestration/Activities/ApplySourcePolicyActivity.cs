@@ -18,7 +18,7 @@ public sealed class ApplySourcePolicyActivity(BlobStore blobs) : PipelineActivit
                 return new SourcePolicyOutcome("kept", null);
             case "move":
                 var props = await blobs.PropertiesAsync(Containers.Inbox, w.SourceBlob, ct);
-                if (props == null || props.ETag.ToString().Trim('"') != w.ETag.Trim('"')) return new SourcePolicyOutcome("kept (source changed since it was processed)", null);
+                if (props == null || !BlobStore.IsVersion(props.ETag, w.ETag)) return new SourcePolicyOutcome("kept (source changed since it was processed)", null);
                 await blobs.CopyAsync(Containers.Inbox, w.SourceBlob, Containers.Archive, w.SourceBlob, ct);
                 bool moved = await blobs.DeleteAsync(Containers.Inbox, w.SourceBlob, w.ETag, ct);
                 return new SourcePolicyOutcome(moved ? "moved" : "copied to archive (source changed, kept)", blobs.UriOf(Containers.Archive, w.SourceBlob).ToString());

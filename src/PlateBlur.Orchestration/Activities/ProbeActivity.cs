@@ -18,7 +18,7 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
         if (WorkNames.Unsafe(job.BlobName) is { } unsafeName) return Reject(unsafeName);
         var props = await blobs.PropertiesAsync(Containers.Inbox, job.BlobName, ct);
         if (props == null) return Reject("the blob no longer exists in inbox");
-        if (props.ETag.ToString().Trim('"') != job.ETag.Trim('"'))
+        if (!BlobStore.IsVersion(props.ETag, job.ETag))
             return new ProbeOutcome(false, "", $"inbox/{job.BlobName} was re-uploaded after this run was scheduled (version {job.ETag.Trim('"')}); the newer version has its own run",
                 0, 0, 0, 0, 0, Superseded: true);
         if (props.ContentLength == 0) return Reject($"{job.BlobName} is empty (0 bytes)");
@@ -36,7 +36,7 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
             var video = info.RequireVideo();
             var timeline = await FrameTimeline.ScanAsync(local, video, ct);
             if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames");
-            if (timeline.FrameCount > options.MaxFrames) return Reject($"{job.BlobName} holds {timeline.FrameCount:N0} video frames, over the limit of {options.MaxFrames:N0} (setting MaxFrames)");
+            options.Limits().CheckFrames(Path.GetFileName(local), timeline.FrameCount); // refused below with the blob's name
             return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation, SourceModified: props.LastModified);
         }
         catch (MediaException e)

@@ -19,7 +19,7 @@ public sealed class PublishActivity(BlobStore blobs) : PipelineActivity<PublishW
         Published Superseded(string why) => new(container, "", "", null, true, why);
 
         var inbox = await blobs.PropertiesAsync(Containers.Inbox, w.SourceBlob, ct);
-        bool current = inbox != null && inbox.ETag.ToString().Trim('"') == w.SourceETag.Trim('"');
+        bool current = inbox != null && BlobStore.IsVersion(inbox.ETag, w.SourceETag);
         if (inbox != null && !current)
             return Superseded($"inbox/{w.SourceBlob} now holds a newer version ({inbox.ETag.ToString().Trim('"')}) than this run's ({w.SourceETag.Trim('"')})");
         foreach (var c in new[] { Containers.Outbox, Containers.Quarantine })

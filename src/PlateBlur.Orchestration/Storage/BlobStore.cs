@@ -51,6 +51,9 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         return path;
     }
 
+    /// <summary>True when a blob's ETag names the version <paramref name="etag"/> (quoted or not).</summary>
+    public static bool IsVersion(ETag blobETag, string etag) => blobETag.ToString().Trim('"') == etag.Trim('"');
+
     public static string Quote(string etag) => etag.StartsWith('"') ? etag : $"\"{etag}\"";
 
     public async Task UploadAsync(string localPath, string container, string name, string? contentType = null, CancellationToken ct = default)
