@@ -6,7 +6,8 @@ torch.nn.functional for speed; everything else is numpy.
 
 Supported ops: Conv, Sigmoid, Mul, Add, Sub, Div, Pow, Concat, Reshape,
 Transpose, Slice, Resize (nearest, scales), MaxPool, Identity, Constant,
-Shape/Gather/Unsqueeze/Cast (constant-shape cases) - enough for the y5fu
+Shape/Gather/Unsqueeze/Cast, Range/Expand/ConstantOfShape/Equal/Where (the
+grid of a dynamic-shape export) - enough for the y5fu
 graphs and for graphs torch.onnx.export writes for the rebuilt network.
 """
 import numpy as np
@@ -94,6 +95,17 @@ def run(model_path, feeds):
                 y = np.expand_dims(y, ax)
         elif op == "Cast":
             y = x[0].astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[a["to"]])
+        elif op == "Range":
+            y = np.arange(x[0], x[1], x[2]).astype(np.asarray(x[0]).dtype)
+        elif op == "Expand":
+            y = x[0] * np.ones([int(v) for v in x[1]], x[0].dtype)
+        elif op == "ConstantOfShape":
+            v = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
+            y = np.full([int(s) for s in x[0]], v.reshape(-1)[0], v.dtype)
+        elif op == "Equal":
+            y = np.equal(x[0], x[1])
+        elif op == "Where":
+            y = np.where(x[0], x[1], x[2])
         else:
             raise NotImplementedError(op)
         env[n.output[0]] = np.asarray(y)

@@ -31,6 +31,11 @@ public sealed record PlateBlurOptions
     /// <summary>The coarse end of the scale pyramid: the whole picture is also searched shrunk to this many pixels on its long side,
     /// so plates that fill the picture are found; 0 = off.</summary>
     public int CoarseSide { get; init; } = 160;
+    /// <summary>Video: the coarse pass, the vehicle model and the crops around vehicles run on key frames at most this many seconds
+    /// apart; the frames between get the whole frame and their turn of the tiles. 0 = no key frames (the vehicle model every 3rd frame,
+    /// crops on every frame); -1 = as the detection mode says (fast and balanced 0.2, thorough 0).</summary>
+    public double KeySeconds { get; init; } = -1;
+    public double EffectiveKeySeconds => KeySeconds >= 0 ? KeySeconds : Detection switch { DetectionMode.Fast => 0.2, DetectionMode.Balanced => 0.2, _ => 0 };
 
     /// <summary>Video, with vehicle-first detection: when no plate has been found on a vehicle for a few frames, mask the zone
     /// where plates sit on it (fail-secure for plates too small, oblique or dirty for the plate model).</summary>
@@ -88,9 +93,15 @@ public sealed record PlateBlurOptions
     public float EffectiveContinueThreshold => Math.Min(ContinueThreshold ?? EffectiveThreshold / 2, EffectiveThreshold);
     public float EffectiveQcThreshold => QcThreshold ?? Models.ModelManifest.Embedded.RecommendedQcThreshold(Model) ?? EffectiveThreshold * 0.8f;
 
-    public ScanOptions ScanOptions() => new ScanOptions(EffectiveThreshold, Tiles,
-        TileEvery > 0 ? TileEvery : Detection == DetectionMode.Thorough ? 1 : 3, TileOverlap, EffectiveContinueThreshold,
-        Vehicles: Detection != DetectionMode.Fast, VehicleEvery: Detection == DetectionMode.Thorough ? 1 : 3, CoarseSide: CoarseSide).Validate();
+    /// <remarks>With key frames (<see cref="EffectiveKeySeconds"/> &gt; 0) the coarse pass, the vehicle model and the vehicle crops run on
+    /// key frames only; the whole frame and the tiles in turn run on every frame.</remarks>
+    public ScanOptions ScanOptions()
+    {
+        double key = EffectiveKeySeconds;
+        int every = Detection == DetectionMode.Thorough ? 1 : 3;
+        return new ScanOptions(EffectiveThreshold, Tiles, TileEvery > 0 ? TileEvery : every, TileOverlap, EffectiveContinueThreshold,
+            Vehicles: Detection != DetectionMode.Fast, VehicleEvery: every, CoarseSide: CoarseSide, KeySeconds: key).Validate();
+    }
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
     /// <remarks>Frame floors (12 / 6 / 20 frames) sit under the durations in seconds: the scanner's own cadence (tiles and the vehicle
     /// model every 3rd frame) is counted in frames, so a low-rate stream still bridges a few scanner cycles.</remarks>

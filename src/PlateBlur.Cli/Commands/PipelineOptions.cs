@@ -17,6 +17,7 @@ public sealed class PipelineOptions
     public Option<float?> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates; default: the model's own, from models/manifest.json)" };
     public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
     public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
+    public Option<double> KeySeconds { get; } = new("--key-seconds") { Description = "Video: key frames at most S seconds apart; between them only the whole frame and the tiles in turn (vehicle model, vehicle crops and coarse pass on key frames; 0 = no key frames; -1 = as --detection says: fast and balanced 0.2, thorough 0)", DefaultValueFactory = _ => D.KeySeconds };
     public Option<int> CoarseSide { get; } = new("--coarse-side") { Description = "Also search the whole picture shrunk to N px on its long side, for plates that fill the picture (0 = off)", DefaultValueFactory = _ => D.CoarseSide };
     public Option<double> GapSeconds { get; } = new("--gap-seconds") { Description = "Video: fill detection gaps of up to S seconds inside a track (measured on the stream's own frame times)", DefaultValueFactory = _ => D.GapSeconds };
     public Option<double> ExtendSeconds { get; } = new("--extend-seconds") { Description = "Video: keep masking S seconds before a track's first and after its last detection", DefaultValueFactory = _ => D.ExtendSeconds };
@@ -32,7 +33,7 @@ public sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, CoarseSide, GapSeconds, ExtendSeconds, CoastSeconds, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
+        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, CoarseSide, KeySeconds, GapSeconds, ExtendSeconds, CoastSeconds, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
             command.Options.Add(o);
     }
 
@@ -48,6 +49,7 @@ public sealed class PipelineOptions
         yield return "--tiles"; yield return o.Tiles ? "true" : "false";
         yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
         yield return "--coarse-side"; yield return o.CoarseSide.ToString(inv);
+        yield return "--key-seconds"; yield return o.KeySeconds.ToString(inv);
         yield return "--gap-seconds"; yield return o.GapSeconds.ToString("R", inv);
         yield return "--extend-seconds"; yield return o.ExtendSeconds.ToString("R", inv);
         yield return "--coast-seconds"; yield return o.CoastSeconds.ToString("R", inv);
@@ -71,6 +73,7 @@ public sealed class PipelineOptions
         Tiles = r.GetValue(Tiles),
         TileEvery = r.GetValue(TileEvery),
         CoarseSide = r.GetValue(CoarseSide),
+        KeySeconds = r.GetValue(KeySeconds),
         GapSeconds = r.GetValue(GapSeconds),
         ExtendSeconds = r.GetValue(ExtendSeconds),
         CoastSeconds = r.GetValue(CoastSeconds),

@@ -40,6 +40,7 @@ public static class SegmentProcessor
         scanner.Reset();
         var failSecure = options.FailSecure && scanner.Vehicles != null ? new FailSecure(options.FailSecureMinVehicleHeight) : null;
         var zones = new Dictionary<long, List<BoxF>>();
+        List<BoxF> lastZones = [];
         long inferencesBefore = scanner.Plates.Inferences;
         var pending = new Queue<YuvFrame>();
         long lastPtsNs = long.MinValue, maxStepNs = 0; // the longest frame step so far: the frame floors of the tracking delay count in it
@@ -76,18 +77,23 @@ public static class SegmentProcessor
                 progress.Report(new AnonymizeProgress(label, written, endIndex - firstIndex, masksSoFar, total.Elapsed));
         }
 
+        var keys = new KeySchedule(scanner.Options.KeyNs);
         var wait = Stopwatch.StartNew();
         await foreach (var frame in frames.WithCancellation(ct))
         {
             decode += wait.Elapsed.TotalSeconds;
             clock.Restart();
-            var found = Detect(scanner, frame, video.Rotation, threshold: scanner.Options.ContinueThreshold);
+            // Key frames get the full scan; the frames between them the whole frame and their turn of the tiles (see ScanOptions.KeySeconds).
+            bool key = keys.IsKey(frame.PtsNs);
+            var found = Detect(scanner, frame, video.Rotation, threshold: scanner.Options.ContinueThreshold, keyFrame: key);
             detect += clock.Elapsed.TotalSeconds;
             detections += frame.Index >= firstIndex && frame.Index < endIndex ? found.Count : 0;
             clock.Restart();
             tracker.Add(frame.Index, frame.PtsNs, found, new LumaPyramid(frame.Y, frame.Width, frame.Height, frame.Width));
+            // Fail-secure judges vehicles on key frames only (between them the scan does not look for plates on vehicles); its zones hold until the next.
+            if (failSecure != null && key) lastZones = failSecure.Zones(frame.Index, StoredVehicles(scanner, frame, video.Rotation), found);
             if (failSecure != null && frame.Index >= firstIndex && frame.Index < endIndex)
-                zones[frame.Index] = failSecure.Zones(frame.Index, StoredVehicles(scanner, frame, video.Rotation), found);
+                zones[frame.Index] = [.. lastZones];
             track += clock.Elapsed.TotalSeconds;
 
             if (frame.Index >= firstIndex && frame.Index < endIndex) pending.Enqueue(frame);
@@ -121,13 +127,14 @@ public static class SegmentProcessor
     /// <summary>Runs the scanner on the upright view of the frame and returns boxes in stored-frame pixels.</summary>
     /// <param name="allTiles">Search every tile instead of this frame's round-robin share.</param>
     /// <param name="threshold">Score floor (default: the scanner's threshold).</param>
-    public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation, bool allTiles = false, float? threshold = null)
+    /// <param name="keyFrame">False between key frames: no coarse pass, no vehicle model or crops.</param>
+    public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation, bool allTiles = false, float? threshold = null, bool keyFrame = true)
     {
         IImageSource image = new YuvImageSource(frame);
         long index = allTiles ? -1 : frame.Index;
-        if (rotation == 0) return scanner.Scan(image, index, threshold);
+        if (rotation == 0) return scanner.Scan(image, index, threshold, keyFrame);
         var rotated = new RotatedImageSource(image, rotation);
-        return scanner.Scan(rotated, index, threshold).Select(d => d.MapBack(rotated.ToStored)).ToList();
+        return scanner.Scan(rotated, index, threshold, keyFrame).Select(d => d.MapBack(rotated.ToStored)).ToList();
     }
 
     /// <summary>Tags the encoded stream with the source's colour description, so players show the same colours.</summary>
@@ -139,5 +146,24 @@ public static class SegmentProcessor
         if (Known(v.ColorTransfer)) args.Add("-color_trc " + v.ColorTransfer);
         return string.Join(' ', args);
         static bool Known(string? s) => !string.IsNullOrEmpty(s) && s != "unknown" && s != "reserved" && s.All(c => char.IsLetterOrDigit(c) || c is '-' or '_');
+    }
+}
+
+/// <summary>Picks the key frames of a stream by time: the first frame in each slot of the key interval on the stream's own clock
+/// (pts / interval), so two runs over the same frames (one pass, or segments with overlap) agree on every frame after their first.
+/// Key frames are at most the interval plus one frame step apart.</summary>
+public sealed class KeySchedule(long keyNs)
+{
+    private long _lastSlot = long.MinValue;
+    private bool _started;
+
+    public bool IsKey(long ptsNs)
+    {
+        if (keyNs <= 0) return true;
+        long slot = ptsNs >= 0 ? ptsNs / keyNs : -((-ptsNs + keyNs - 1) / keyNs);
+        bool key = !_started || slot != _lastSlot;
+        _started = true;
+        _lastSlot = slot;
+        return key;
     }
 }

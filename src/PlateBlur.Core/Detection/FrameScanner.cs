@@ -27,13 +27,15 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
     public TimeSpan Elapsed { get; private set; }
 
     /// <summary>Scans a frame. <paramref name="frameIndex"/> picks this frame's share of the tiles (pass -1 to search every tile).</summary>
-    public List<Detection> Scan(IImageSource image, long frameIndex = -1, float? threshold = null) =>
-        Nms.Merge(ScanRaw(image, frameIndex, threshold ?? options.Threshold));
+    /// <param name="keyFrame">Video with key frames (<see cref="ScanOptions.KeySeconds"/>): false for the frames between them, which get
+    /// the whole frame and their turn of the tiles but neither the coarse pass nor the vehicle model and its crops.</param>
+    public List<Detection> Scan(IImageSource image, long frameIndex = -1, float? threshold = null, bool keyFrame = true) =>
+        Nms.Merge(ScanRaw(image, frameIndex, threshold ?? options.Threshold, keyFrame));
 
-    /// <summary>Every pass's detections at <paramref name="threshold"/>, before merging. Merging those with a score of at least t
-    /// gives exactly what <see cref="Scan"/> gives at threshold t, so one low-threshold pass serves a whole threshold sweep.</summary>
-    public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold)
+    /// <param name="keyFrame">False for the frames between key frames: no coarse pass and no vehicles.</param>
+    public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold, bool keyFrame = true)
     {
+        bool scheduled = options.KeyNs > 0 && frameIndex >= 0;
         var sw = Stopwatch.StartNew();
         var whole = new BoxF(0, 0, image.Width, image.Height);
         var found = plates.Detect(image, whole, threshold);
@@ -45,7 +47,7 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
         // large plates are missed at every finer scale. The whole picture shrunk to CoarseSide pixels (long side) brings a plate
         // filling 90 % of the width down to about 150 px. Video: every TileEvery-th frame (a close plate stays close for a while).
         int longSide = Math.Max(image.Width, image.Height);
-        if (options.CoarseSide > 0 && longSide > options.CoarseSide * 1.5f && (frameIndex < 0 || frameIndex % options.TileEvery == 0))
+        if (options.CoarseSide > 0 && longSide > options.CoarseSide * 1.5f && (frameIndex < 0 || (scheduled ? keyFrame : frameIndex % options.TileEvery == 0)))
         {
             // Only large plates are taken from it: smaller ones are better seen (tighter boxes) by the finer passes.
             // In video a large false alarm would be tracked, followed and coasted for a second: there the coarse pass needs the
@@ -62,9 +64,9 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
                 if (every == 1 || i % every == (int)(frameIndex % every))
                     found.AddRange(plates.Detect(image, tiles[i], threshold));
         }
-        if (Vehicles is { } finder)
+        if (Vehicles is { } finder && (!scheduled || keyFrame))
         {
-            var seen = finder.Find(image, frameIndex, frameIndex < 0 || frameIndex % options.VehicleEvery == 0);
+            var seen = finder.Find(image, frameIndex, frameIndex < 0 || scheduled || frameIndex % options.VehicleEvery == 0);
             LastVehicles = seen;
             var crops = CropsFor(seen, image, frameIndex);
             for (int i = 0; i < crops.Count; i += 4)

@@ -1,18 +1,35 @@
 namespace PlateBlur.Core.Detection;
 
-/// <summary>How a source region is scaled into a square model input, and back.</summary>
-public readonly record struct Letterbox(BoxF Region, int Size, float Scale, float PadX, float PadY)
+/// <summary>How a source region is scaled into a model input of <see cref="Width"/>×<see cref="Height"/> pixels, and back.</summary>
+public readonly record struct Letterbox(BoxF Region, int Width, int Height, float Scale, float PadX, float PadY)
 {
+    /// <summary>A square input of <paramref name="size"/> pixels (fixed-shape models).</summary>
     /// <param name="centered">True: the image is centred with padding on both sides (YOLOv5 style); false: anchored at top-left (YOLOX style).</param>
     /// <param name="maxScale">Upper bound on the scale, so a small region can be placed at its native size instead of enlarged.</param>
-    public static Letterbox For(BoxF region, int size, bool centered, float maxScale = float.MaxValue)
+    public static Letterbox For(BoxF region, int size, bool centered, float maxScale = float.MaxValue) =>
+        For(region, size, centered, maxScale, align: 0);
+
+    /// <summary>The region scaled to fit <paramref name="size"/> on its long side; with <paramref name="align"/> &gt; 0 (models with a dynamic
+    /// input shape) the input is only as large as the content plus <paramref name="margin"/> of padding on each side, each side rounded
+    /// up to a multiple of <paramref name="align"/> (the network's largest stride), instead of the full square.</summary>
+    public static Letterbox For(BoxF region, int size, bool centered, float maxScale, int align, int margin = 0)
     {
         float scale = Math.Min(Math.Min(size / region.W, size / region.H), maxScale);
         float w = MathF.Round(region.W * scale), h = MathF.Round(region.H * scale);
-        float padX = centered ? (size - w) / 2 : 0, padY = centered ? (size - h) / 2 : 0;
-        return new Letterbox(region, size, scale, MathF.Floor(padX), MathF.Floor(padY));
+        int width = size, height = size;
+        if (align > 0)
+        {
+            width = Math.Min(size, RoundUp((int)w + 2 * margin, align));
+            height = Math.Min(size, RoundUp((int)h + 2 * margin, align));
+        }
+        float padX = centered ? (width - w) / 2 : 0, padY = centered ? (height - h) / 2 : 0;
+        return new Letterbox(region, width, height, scale, MathF.Floor(padX), MathF.Floor(padY));
     }
 
+    private static int RoundUp(int v, int align) => Math.Max(align, (v + align - 1) / align * align);
+
+    /// <summary>The long side of the input.</summary>
+    public int Size => Math.Max(Width, Height);
     public int ContentWidth => (int)MathF.Round(Region.W * Scale);
     public int ContentHeight => (int)MathF.Round(Region.H * Scale);
 

@@ -13,9 +13,15 @@ namespace PlateBlur.Core.Detection;
 /// <param name="MaxCrops">At most this many vehicle crops per frame (four per inference); more vehicles take turns.</param>
 /// <param name="CoarseSide">The coarse end of the scale pyramid: the whole picture is also searched shrunk to this many pixels on its
 /// long side (plates filling the picture); 0 = off. Video: every <paramref name="TileEvery"/>-th frame.</param>
+/// <param name="KeySeconds">Video: the coarse pass, the vehicle model and the crops around vehicles run on key frames at most this far
+/// apart; the frames between get the whole frame and their turn of the tiles. A plate that only the vehicle crops find is searched for
+/// within this time, and the track's backward extension covers the frames before it was first found. 0 = no key frames (the vehicle
+/// model every VehicleEvery-th frame, crops on every frame, the coarse pass every TileEvery-th frame).</param>
 public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f,
-    bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8, int CoarseSide = 160)
+    bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8, int CoarseSide = 160, double KeySeconds = 0)
 {
+    public long KeyNs => (long)Math.Round(KeySeconds * 1e9);
+
     public ScanOptions Validate()
     {
         if (Threshold is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "threshold must be between 0 and 1");
@@ -23,6 +29,7 @@ public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int 
         if (VehicleEvery < 1) throw new ArgumentOutOfRangeException(nameof(VehicleEvery), VehicleEvery, "vehicle-every must be at least 1");
         if (TileEvery < 1) throw new ArgumentOutOfRangeException(nameof(TileEvery), TileEvery, "tile-every must be at least 1");
         if (CoarseSide is < 0 or (> 0 and < 64)) throw new ArgumentOutOfRangeException(nameof(CoarseSide), CoarseSide, "coarse side must be 0 (off) or at least 64 px");
+        if (KeySeconds is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(KeySeconds), KeySeconds, "key-seconds must be 0 (full scan on every frame) to 1 s");
         if (TileOverlap is < 0 or > 0.75f) throw new ArgumentOutOfRangeException(nameof(TileOverlap), TileOverlap, "tile overlap must be 0–0.75");
         return this;
     }
