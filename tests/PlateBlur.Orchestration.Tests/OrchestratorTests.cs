@@ -1,6 +1,6 @@
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration.Activities;
 using PlateBlur.Orchestration.Storage;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PlateBlur.Core.Anonymization;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Models;
 using PlateBlur.Core.Qc;
@@ -151,10 +151,10 @@ public static class EvalCommand
                 var region = truth.Pad(1.0f, 40);
                 var boxes = new List<(Core.Detection.BoxF, SKColor)> { (truth, SKColors.LimeGreen) };
                 if (nearest != null) boxes.Add((nearest.Box, SKColors.Red));
-                cells.Add((Charts.Crop(photo.Rgba, photo.Width, photo.Height, region, boxes),
+                cells.Add((Sheets.Crop(photo.Rgba, photo.Width, photo.Height, region, boxes),
                     $"{Path.GetFileName(image.Image)} cov {coverage:P0}" + (nearest != null ? $" near {nearest.Score:0.00}" : " no det")));
             }
-            Charts.Sheet(path, $"{cells.Count} plates not covered at threshold {threshold:0.##} (green: truth, red: nearest detection at any score >= {PhotoEvaluator.SweepMinimum})", cells, 4, 300);
+            Sheets.Sheet(path, $"{cells.Count} plates not covered at threshold {threshold:0.##} (green: truth, red: nearest detection at any score >= {PhotoEvaluator.SweepMinimum})", cells, 4, 300);
         }
         finally
         {
