@@ -26,12 +26,7 @@ public sealed class AnonymizePhotoActivity(BlobStore blobs, AnonymizerPool detec
             var info = await MediaProbe.ProbeAsync(path, ct);
             using var lease = await detectors.RentAsync(ct);
             var report = await PhotoAnonymizer.RunAsync(info, output, lease.Anonymizer.Scanner, lease.Anonymizer.Model, detectors.Options, overwrite: true, ct);
-            report = report with
-            {
-                Input = report.Input with { Path = w.SourceBlob },
-                Output = report.Output! with { Path = w.OutputName },
-                Pipeline = new PipelineFacts(w.InstanceId, 0, false, 0, 0, 0),
-            };
+            report = ReportBuilder.InPipeline(report, w.SourceBlob, w.OutputName, new PipelineFacts(w.InstanceId, 0, false, 0, 0, 0));
             string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);
             await blobs.UploadAsync(output, Containers.Work, resultBlob, BlobStore.ContentTypeOf(w.OutputName), ct);
             await blobs.UploadTextAsync(JsonSerializer.Serialize(report, AnonymizationReport.Json), Containers.Work, reportBlob, ct);

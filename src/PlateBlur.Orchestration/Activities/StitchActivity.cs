@@ -58,20 +58,12 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
             return new StitchOutcome(false, e.Message, null, null, 0, 0, 0, sw.Elapsed.TotalSeconds);
         }
 
-        var report = new AnonymizationReport
-        {
-            Kind = "video",
-            Input = VideoAnonymizer.Facts(source with { Path = w.SourceBlob }, timeline),
-            Output = VideoAnonymizer.Facts(outInfo with { Path = w.OutputName }, outTimeline),
-            Model = await detectors.ModelFactsAsync(ct),
-            Options = options,
-            Counts = new Counts(timeline.FrameCount, frames.Count, frames.Sum(f => f.Boxes.Count), w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences)),
-            Timings = timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds },
-            PeakMemoryMb = ProcessStats.PeakMemoryMb(),
-            Frames = frames.OrderBy(f => f.Index).ToList(),
-            Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
-            Pipeline = new PipelineFacts(w.InstanceId, w.Segments.Count, w.Split.ReEncoded, w.Split.Seconds, w.Segments.Max(s => s.Seconds), sw.Elapsed.TotalSeconds),
-        };
+        var report = ReportBuilder.InPipeline(
+            ReportBuilder.Video(source, timeline, outInfo, outTimeline, plan, await detectors.ModelFactsAsync(ct), options,
+                timeline.FrameCount, frames, w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences),
+                timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds }),
+            w.SourceBlob, w.OutputName,
+            new PipelineFacts(w.InstanceId, w.Segments.Count, w.Split.ReEncoded, w.Split.Seconds, w.Segments.Max(s => s.Seconds), sw.Elapsed.TotalSeconds));
         string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);
         await blobs.UploadAsync(output, Containers.Work, resultBlob, BlobStore.ContentTypeOf(w.OutputName), ct);
         await blobs.UploadTextAsync(JsonSerializer.Serialize(report, AnonymizationReport.Json), Containers.Work, reportBlob, ct);
