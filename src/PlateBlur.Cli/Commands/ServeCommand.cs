@@ -38,12 +38,6 @@ public static class ServeCommand
         var storage = Storage();
         var poll = new Option<double>("--poll-seconds") { Description = "How often inbox/ is listed", DefaultValueFactory = _ => 2 };
         var prefix = new Option<string?>("--prefix") { Description = "Watch only this folder of inbox/" };
-        var defaults = new PlateBlur.Core.PlateBlurOptions(); // the same defaults as the Functions app's settings
-        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length", DefaultValueFactory = _ => defaults.SegmentSeconds };
-        var inFlight = new Option<int>("--max-segments-in-flight") { Description = "Segments processed at once", DefaultValueFactory = _ => defaults.MaxSegmentsInFlight };
-        var qcSamples = new Option<int>("--qc-samples") { Description = "Output frames re-checked by QC", DefaultValueFactory = _ => defaults.QcSamples };
-        var qcThreshold = new Option<float?>("--qc-threshold") { Description = "QC detection threshold (default: the model's own, from models/manifest.json)" };
-        var policy = new Option<string>("--source-policy") { Description = "delete | keep | move (to archive/), applied only after verified output passed QC", DefaultValueFactory = _ => defaults.SourcePolicy };
         var endpoint = new Option<string?>("--event-grid-endpoint") { Description = "Event Grid topic for CloudEvents (none: events are logged)" };
         var key = new Option<string?>("--event-grid-key") { Description = "Event Grid topic access key" };
         var backend = new Option<string>("--backend")
@@ -59,17 +53,13 @@ public static class ServeCommand
         var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "grpc | http (OTLP over HTTP/protobuf)", DefaultValueFactory = _ => "grpc" };
         otlpProtocol.AcceptOnlyFromAmong("grpc", "http");
         var taskHub = new Option<string>("--task-hub") { Description = "Task hub name of the durable backend (letters and digits, 3-45)", DefaultValueFactory = _ => "PlateBlurServe" };
-        var pipeline = new PipelineOptions();
+        var pipeline = new PipelineOptions(PipelineOptions.Serve); // segments, QC and source policy too, with the Functions app's defaults
         var cmd = new Command("serve", "Run the serverless pipeline locally: watch inbox/ of a storage account (Azurite by default) and anonymize what arrives");
-        foreach (var o in new Option[] { storage, poll, prefix, segment, inFlight, qcSamples, qcThreshold, policy, endpoint, key, backend, taskHub, otlp, otlpProtocol }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { storage, poll, prefix, endpoint, key, backend, taskHub, otlp, otlpProtocol }) cmd.Options.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
-            var options = pipeline.Bind(r) with
-            {
-                SegmentSeconds = r.GetValue(segment), MaxSegmentsInFlight = r.GetValue(inFlight), QcSamples = r.GetValue(qcSamples),
-                QcThreshold = r.GetValue(qcThreshold), SourcePolicy = r.GetValue(policy)!,
-            };
+            var options = pipeline.Bind(r);
             var settings = Flatten(options);
             settings[PipelineServices.StorageConnection] = ResolveStorage(r.GetValue(storage));
             settings["PlateBlur:EventGridTopicEndpoint"] = r.GetValue(endpoint);
