@@ -9,6 +9,7 @@ WORKDIR /src
 # Restore first, from the project files and central package versions only, so code changes reuse this layer.
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/PlateBlur.Core/PlateBlur.Core.csproj src/PlateBlur.Core/
+COPY src/PlateBlur.Evaluation/PlateBlur.Evaluation.csproj src/PlateBlur.Evaluation/
 COPY src/PlateBlur.Orchestration/PlateBlur.Orchestration.csproj src/PlateBlur.Orchestration/
 COPY src/PlateBlur.Functions/PlateBlur.Functions.csproj src/PlateBlur.Functions/
 COPY src/PlateBlur.Cli/PlateBlur.Cli.csproj src/PlateBlur.Cli/

@@ -14,41 +14,44 @@ public sealed class PipelineFunctions(IServiceProvider services)
         new AnonymizeMediaOrchestrator().RunAsync(context, context.GetInput<MediaJob>()!);
 
     [Function(ProbeActivity.Name)]
-    public Task<ProbeOutcome> Probe([ActivityTrigger] MediaJob input, CancellationToken ct) => Run<ProbeActivity, MediaJob, ProbeOutcome>(input, ct);
+    public Task<ProbeOutcome> Probe([ActivityTrigger] MediaJob input, FunctionContext context, CancellationToken ct) => Run<ProbeActivity, MediaJob, ProbeOutcome>(input, context, ct);
 
     [Function(PlanSegmentsActivity.Name)]
-    public Task<Core.Media.SegmentPlan> PlanSegments([ActivityTrigger] PlanWork input, CancellationToken ct) => Run<PlanSegmentsActivity, PlanWork, Core.Media.SegmentPlan>(input, ct);
+    public Task<Core.Media.SegmentPlan> PlanSegments([ActivityTrigger] PlanWork input, FunctionContext context, CancellationToken ct) => Run<PlanSegmentsActivity, PlanWork, Core.Media.SegmentPlan>(input, context, ct);
 
     [Function(SplitActivity.Name)]
-    public Task<SplitOutcome> Split([ActivityTrigger] SplitWork input, CancellationToken ct) => Run<SplitActivity, SplitWork, SplitOutcome>(input, ct);
+    public Task<SplitOutcome> Split([ActivityTrigger] SplitWork input, FunctionContext context, CancellationToken ct) => Run<SplitActivity, SplitWork, SplitOutcome>(input, context, ct);
 
     [Function(ProcessSegmentActivity.Name)]
-    public Task<SegmentOutcome> ProcessSegment([ActivityTrigger] SegmentWork input, CancellationToken ct) => Run<ProcessSegmentActivity, SegmentWork, SegmentOutcome>(input, ct);
+    public Task<SegmentOutcome> ProcessSegment([ActivityTrigger] SegmentWork input, FunctionContext context, CancellationToken ct) => Run<ProcessSegmentActivity, SegmentWork, SegmentOutcome>(input, context, ct);
 
     [Function(StitchActivity.Name)]
-    public Task<StitchOutcome> Stitch([ActivityTrigger] StitchWork input, CancellationToken ct) => Run<StitchActivity, StitchWork, StitchOutcome>(input, ct);
+    public Task<StitchOutcome> Stitch([ActivityTrigger] StitchWork input, FunctionContext context, CancellationToken ct) => Run<StitchActivity, StitchWork, StitchOutcome>(input, context, ct);
 
     [Function(AnonymizePhotoActivity.Name)]
-    public Task<PhotoOutcome> AnonymizePhoto([ActivityTrigger] PhotoWork input, CancellationToken ct) => Run<AnonymizePhotoActivity, PhotoWork, PhotoOutcome>(input, ct);
+    public Task<PhotoOutcome> AnonymizePhoto([ActivityTrigger] PhotoWork input, FunctionContext context, CancellationToken ct) => Run<AnonymizePhotoActivity, PhotoWork, PhotoOutcome>(input, context, ct);
 
     [Function(QcSampleActivity.Name)]
-    public Task<QcOutcome> QcSample([ActivityTrigger] QcWork input, CancellationToken ct) => Run<QcSampleActivity, QcWork, QcOutcome>(input, ct);
+    public Task<QcOutcome> QcSample([ActivityTrigger] QcWork input, FunctionContext context, CancellationToken ct) => Run<QcSampleActivity, QcWork, QcOutcome>(input, context, ct);
 
     [Function(PublishActivity.Name)]
-    public Task<Published> Publish([ActivityTrigger] PublishWork input, CancellationToken ct) => Run<PublishActivity, PublishWork, Published>(input, ct);
+    public Task<Published> Publish([ActivityTrigger] PublishWork input, FunctionContext context, CancellationToken ct) => Run<PublishActivity, PublishWork, Published>(input, context, ct);
 
     [Function(QuarantineActivity.Name)]
-    public Task<string> Quarantine([ActivityTrigger] QuarantineWork input, CancellationToken ct) => Run<QuarantineActivity, QuarantineWork, string>(input, ct);
+    public Task<string> Quarantine([ActivityTrigger] QuarantineWork input, FunctionContext context, CancellationToken ct) => Run<QuarantineActivity, QuarantineWork, string>(input, context, ct);
 
     [Function(ApplySourcePolicyActivity.Name)]
-    public Task<SourcePolicyOutcome> ApplySourcePolicy([ActivityTrigger] SourcePolicyWork input, CancellationToken ct) => Run<ApplySourcePolicyActivity, SourcePolicyWork, SourcePolicyOutcome>(input, ct);
+    public Task<SourcePolicyOutcome> ApplySourcePolicy([ActivityTrigger] SourcePolicyWork input, FunctionContext context, CancellationToken ct) => Run<ApplySourcePolicyActivity, SourcePolicyWork, SourcePolicyOutcome>(input, context, ct);
 
     [Function(NotifyActivity.Name)]
-    public Task<bool> Notify([ActivityTrigger] Notification input, CancellationToken ct) => Run<NotifyActivity, Notification, bool>(input, ct);
+    public Task<bool> Notify([ActivityTrigger] Notification input, FunctionContext context, CancellationToken ct) => Run<NotifyActivity, Notification, bool>(input, context, ct);
 
     [Function(CleanupActivity.Name)]
-    public Task<int> Cleanup([ActivityTrigger] CleanupWork input, CancellationToken ct) => Run<CleanupActivity, CleanupWork, int>(input, ct);
+    public Task<int> Cleanup([ActivityTrigger] CleanupWork input, FunctionContext context, CancellationToken ct) => Run<CleanupActivity, CleanupWork, int>(input, context, ct);
 
-    private Task<TOut> Run<TActivity, TIn, TOut>(TIn input, CancellationToken ct) where TActivity : PipelineActivity<TIn, TOut> =>
-        services.GetRequiredService<TActivity>().ExecuteAsync(input, ct);
+    /// <summary>Runs the activity as the Durable Task worker does (its span under the file's trace, its logging scope), with the instance id
+    /// from the trigger's binding data.</summary>
+    private Task<TOut> Run<TActivity, TIn, TOut>(TIn input, FunctionContext context, CancellationToken ct) where TActivity : PipelineActivity<TIn, TOut> =>
+        services.GetRequiredService<TActivity>().RunTracedAsync(
+            context.BindingContext.BindingData.TryGetValue("instanceId", out var id) && id != null ? id.ToString()! : context.InvocationId, input, ct);
 }

@@ -37,8 +37,17 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
         }
         finally
         {
-            // Also records the outcome in the ledger (an orchestrator error is recorded as "error"), so no restart runs this version again.
-            await run.CallAsync<int>(CleanupActivity.Name, new CleanupWork(job.InstanceId, job.BlobName, job.ETag, outcome?.Status ?? "error", outcome?.Output, outcome?.Reason));
+            try
+            {
+                // Also records the outcome in the ledger (an orchestrator error is recorded as "error"), so no restart runs this version again.
+                await run.CallAsync<int>(CleanupActivity.Name, new CleanupWork(job.InstanceId, job.BlobName, job.ETag, outcome?.Status ?? "error", outcome?.Output, outcome?.Reason));
+            }
+            finally
+            {
+                // The orchestration's own span, once: this code runs again on every replay, but only the last execution is not replaying.
+                if (!context.IsReplaying)
+                    PipelineTelemetry.EmitOrchestrationSpan(run.TraceParent, job, run.Started, context.CurrentUtcDateTime, outcome, run.Kind);
+            }
         }
     }
 
@@ -58,8 +67,15 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
         private long _bytes;
         private StageSeconds _stages = new(0, 0, 0, 0, 0);
 
+        /// <summary>The file's trace: chosen when the run was scheduled, or derived from the instance id (the same on every replay).</summary>
+        public string TraceParent { get; } = job.TraceParent ?? PipelineTelemetry.TraceParentFor(job.InstanceId);
+
+        public string Kind => _probe?.Kind is { Length: > 0 } k ? k : "unknown";
+
         public async Task<T> CallAsync<T>(string name, object input)
         {
+            // Every activity's span is a child of the orchestration's (the input carries its context to whichever worker runs it).
+            if (input is Traced { TraceParent: null } traced) input = traced with { TraceParent = TraceParent };
             _calls++;
             _bytes += JsonSerializer.SerializeToUtf8Bytes(input).Length;
             var result = await ctx.CallActivityAsync<T>(name, input, _retry);
@@ -77,7 +93,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
             if (_probe.Superseded) return Outcome(Superseded, null, _probe.Reason, "kept");
             if (!_probe.Accepted)
             {
-                await CallAsync<string>(QuarantineActivity.Name, new QuarantineWork(job.InstanceId, job.BlobName, _probe.Reason!));
+                await CallAsync<string>(QuarantineActivity.Name, new QuarantineWork(job.InstanceId, job.BlobName, _probe.Reason!, _probe.ReasonCode));
                 await NotifyAsync(EventTypes.AnonymizationFailed, null, null, _probe.Reason, "kept");
                 return Outcome("rejected", null, _probe.Reason, "kept");
             }
@@ -160,6 +176,6 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
             return CallAsync<bool>(NotifyActivity.Name, new Notification(type, $"{Containers.Inbox}/{job.BlobName}", data));
         }
 
-        private DateTime Started { get; } = ctx.CurrentUtcDateTime;
+        public DateTime Started { get; } = ctx.CurrentUtcDateTime;
     }
 }

@@ -7,56 +7,57 @@ namespace PlateBlur.Orchestration;
 
 /// <summary>The input of one orchestration: a blob in inbox/ at one ETag, with the pipeline settings captured when it started
 /// (so a configuration change never alters a running orchestration on replay).</summary>
-public sealed record MediaJob(string InstanceId, string BlobName, string ETag, long SizeBytes, PipelineSettings Settings);
+public sealed record MediaJob(string InstanceId, string BlobName, string ETag, long SizeBytes, PipelineSettings Settings) : Traced;
 
 /// <summary>The settings the orchestrator itself uses.</summary>
 public sealed record PipelineSettings(double SegmentSeconds, int OverlapFrames, int MaxSegmentsInFlight, string SourcePolicy, int ActivityAttempts = 3);
 
 /// <summary>What the probe decided: accepted as video or photo, or rejected with a reason.</summary>
 public sealed record ProbeOutcome(bool Accepted, string Kind, string? Reason, double DurationSeconds, long FrameCount, int Width, int Height, int AudioStreams, int Rotation = 0,
-    bool Superseded = false, DateTimeOffset SourceModified = default);
+    bool Superseded = false, DateTimeOffset SourceModified = default, string? ReasonCode = null);
 
 
 /// <summary>Where Split put each segment's video (work/&lt;id&gt;/split/seg-NNNN.mkv), with its frame count.</summary>
 public sealed record SplitOutcome(IReadOnlyList<string> SegmentBlobs, IReadOnlyList<int> SegmentFrames, bool ReEncoded, double Seconds);
 
 /// <summary>Work for one ProcessSegment activity: its own segment and its neighbours for the overlap frames.</summary>
-public sealed record SegmentWork(string InstanceId, string SourceBlob, string OutputName, SegmentSpec Segment, string SegmentBlob, string? PreviousBlob, string? NextBlob, int OverlapFrames, int Rotation);
+public sealed record SegmentWork(string InstanceId, string SourceBlob, string OutputName, SegmentSpec Segment, string SegmentBlob, string? PreviousBlob, string? NextBlob, int OverlapFrames, int Rotation) : Traced;
 
 /// <summary>What one segment produced: encoded video and its per-frame masks, both in work/.</summary>
 public sealed record SegmentOutcome(int Index, string VideoBlob, string MasksBlob, long Frames, long Masks, long Detections, int Tracks, long Inferences, double Seconds);
 
-public sealed record StitchWork(string InstanceId, string SourceBlob, string OutputName, SegmentPlan Plan, IReadOnlyList<SegmentOutcome> Segments, SplitOutcome Split, string? SourceETag = null);
+public sealed record StitchWork(string InstanceId, string SourceBlob, string OutputName, SegmentPlan Plan, IReadOnlyList<SegmentOutcome> Segments, SplitOutcome Split, string? SourceETag = null) : Traced;
 
 /// <summary>The stitched output and its verification against the source.</summary>
 public sealed record StitchOutcome(bool Verified, string? Reason, string? ResultBlob, string? ReportBlob, long Frames, double DurationSeconds, int Streams, double Seconds);
 
-public sealed record PhotoWork(string InstanceId, string SourceBlob, string OutputName, string? SourceETag = null);
+public sealed record PhotoWork(string InstanceId, string SourceBlob, string OutputName, string? SourceETag = null) : Traced;
 
 /// <summary>What the photo activity produced (masked photo and report in work/).</summary>
 public sealed record PhotoOutcome(bool Ok, string? Reason, string? ResultBlob, string? ReportBlob, long Masks, double Seconds);
 
-public sealed record QcWork(string InstanceId, string ResultBlob, string ReportBlob, string OutputName);
+public sealed record QcWork(string InstanceId, string ResultBlob, string ReportBlob, string OutputName) : Traced;
 
 /// <summary>QC verdict: residual plates found outside the masks in sampled output frames.</summary>
 public sealed record QcOutcome(bool Passed, int Samples, int Residual, string ContactSheetBlob, double Seconds);
 
 /// <summary>SourceETag and SourceModified name the source version the result came from: Publish never lets it replace the output of a newer one.</summary>
 public sealed record PublishWork(string InstanceId, string SourceBlob, string OutputName, string ResultBlob, string ReportBlob, string? ContactSheetBlob, bool QcPassed,
-    string SourceETag = "", DateTimeOffset SourceModified = default);
+    string SourceETag = "", DateTimeOffset SourceModified = default) : Traced;
 
 /// <summary>Where the output landed (outbox/ or quarantine/), as blob URLs for the event.</summary>
 /// <summary>Superseded: nothing was written, because a newer version of the source is in inbox/ or has already published.</summary>
 public sealed record Published(string Container, string Media, string Report, string? ContactSheet, bool Superseded = false, string? SupersededBecause = null);
 
-public sealed record QuarantineWork(string InstanceId, string SourceBlob, string Reason);
+/// <summary>ReasonCode: a short, fixed word for the metrics (unsafe-name, empty, too-large, gone, or the media error).</summary>
+public sealed record QuarantineWork(string InstanceId, string SourceBlob, string Reason, string? ReasonCode = null) : Traced;
 
-public sealed record SourcePolicyWork(string InstanceId, string SourceBlob, string ETag, string Policy);
+public sealed record SourcePolicyWork(string InstanceId, string SourceBlob, string ETag, string Policy) : Traced;
 
 public sealed record SourcePolicyOutcome(string Applied, string? ArchiveUrl);
 
 /// <summary>The CloudEvent to send.</summary>
-public sealed record Notification(string Type, string Subject, MediaEventData Data);
+public sealed record Notification(string Type, string Subject, MediaEventData Data) : Traced;
 
 /// <summary>The data of every PlateBlur CloudEvent.</summary>
 public sealed record MediaEventData(
@@ -67,7 +68,7 @@ public sealed record MediaEventData(
 public sealed record QcSummary(bool Passed, int Samples, int Residual);
 
 /// <summary>Removes work/&lt;id&gt;/; with a status, also records the outcome in the ledger (work/ledger/&lt;id&gt;.json).</summary>
-public sealed record CleanupWork(string InstanceId, string? Source = null, string? ETag = null, string? Status = null, string? Output = null, string? Reason = null);
+public sealed record CleanupWork(string InstanceId, string? Source = null, string? ETag = null, string? Status = null, string? Output = null, string? Reason = null) : Traced;
 
 /// <summary>How an orchestration ended.</summary>
 public sealed record MediaOutcome(string Status, string? Output, string? Reason, int Segments, long Frames, long Masks, string SourcePolicy, int ActivityCalls, long HistoryPayloadBytes,

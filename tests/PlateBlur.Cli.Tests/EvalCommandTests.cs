@@ -3,7 +3,7 @@ using System.Text.Json;
 using PlateBlur.Core;
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Detection;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Reports;
 using PlateBlur.Testing;
 

@@ -52,13 +52,16 @@ public class ServeCommandTests
         private readonly Process _p;
         private readonly System.Text.StringBuilder _log = new();
 
-        public Serve(params string[] args)
+        public Serve(params string[] args) : this(args, null) { }
+
+        public Serve(string[] args, Dictionary<string, string>? env)
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "plateblur.dll"));
             foreach (var a in args) psi.ArgumentList.Add(a);
             psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
             if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
+            foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
             _p = Process.Start(psi)!;
             _p.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
             _p.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
@@ -108,6 +111,72 @@ public class ServeCommandTests
         await second.WaitForAsync("was already processed", TimeSpan.FromMinutes(2));
         Assert.DoesNotContain("Started pb-", second.Log);
         Assert.Equal(published, (await service.GetBlobContainerClient("outbox").GetBlobClient(name).GetPropertiesAsync()).Value.ETag);
+    }
+
+    [StorageFact]
+    public async Task Serve_with_an_otlp_endpoint_sends_the_files_trace_and_the_metrics_there()
+    {
+        using var collector = new HttpSink();
+        string prefix = "serve-" + Guid.NewGuid().ToString("N")[..8];
+        string[] args = ["serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "keep", "--prefix", prefix + "/", "--backend", "memory",
+            "--otlp-endpoint", collector.Url, "--otlp-protocol", "http"];
+        // Export every half second instead of every 5 s (spans) and 60 s (metrics): standard OpenTelemetry variables.
+        using var serve = new Serve(args, new() { ["OTEL_METRIC_EXPORT_INTERVAL"] = "500", ["OTEL_BSP_SCHEDULE_DELAY"] = "500" });
+        var photo = PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[2].Image;
+        Assert.Equal(0, CliRunner.Run("upload", photo, "--storage", Storage, "--prefix", prefix).ExitCode);
+        await serve.WaitForAsync(": anonymized:", TimeSpan.FromMinutes(3));
+        // OTLP/HTTP bodies are protobuf: span names, metric names and attribute values appear in them as UTF-8.
+        string id = Orchestration.Trigger.InboxStarter.InstanceIdFor($"{prefix}/{Path.GetFileName(photo)}",
+            (await new BlobServiceClient(Storage).GetBlobContainerClient("inbox").GetBlobClient($"{prefix}/{Path.GetFileName(photo)}").GetPropertiesAsync()).Value.ETag.ToString());
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        bool Has(string path, params string[] texts) => collector.Bodies(path).Any(b => texts.All(t => b.Contains(t, StringComparison.Ordinal)));
+        while (!(Has("/v1/traces", "AnonymizeMedia", id) && Has("/v1/traces", "AnonymizePhoto", id) && Has("/v1/metrics", "plateblur.frames", "photo")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"collector got: {string.Join(", ", collector.Paths)}\n{serve.Log}");
+            await Task.Delay(250);
+        }
+        Assert.True(Has("/v1/metrics", "plateblur.latency", "outbox"));
+        Assert.True(Has("/v1/traces", "plateblur-serve"));
+    }
+
+    /// <summary>A loopback HTTP endpoint that keeps every request body (as Latin-1 text) by path.</summary>
+    private sealed class HttpSink : IDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(string Path, string Body)> _got = new();
+        private readonly Task _loop;
+
+        public HttpSink()
+        {
+            int port = Orchestration.PipelineServices.FreeLoopbackPort();
+            Url = $"http://127.0.0.1:{port}/";
+            _listener.Prefixes.Add(Url);
+            _listener.Start();
+            _loop = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    System.Net.HttpListenerContext ctx;
+                    try { ctx = await _listener.GetContextAsync(); } catch { break; }
+                    using var ms = new MemoryStream();
+                    await ctx.Request.InputStream.CopyToAsync(ms);
+                    _got.Enqueue((ctx.Request.Url!.AbsolutePath, System.Text.Encoding.Latin1.GetString(ms.ToArray())));
+                    ctx.Response.StatusCode = 200;
+                    ctx.Response.Close();
+                }
+            });
+        }
+
+        public string Url { get; }
+        public IEnumerable<string> Paths => _got.Select(g => g.Path).Distinct();
+        public IEnumerable<string> Bodies(string path) => _got.Where(g => g.Path == path).Select(g => g.Body);
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            try { _loop.Wait(2000); } catch { }
+            _listener.Close();
+        }
     }
 
     private static int Count(string log, string text)

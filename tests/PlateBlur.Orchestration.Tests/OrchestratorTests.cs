@@ -1,6 +1,6 @@
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration.Activities;
 using PlateBlur.Orchestration.Storage;
@@ -98,6 +98,16 @@ public class OrchestratorTests
         using var dir = TestEnv.TempDir();
         using var anonymizer = await Core.Anonymization.Anonymizer.CreateAsync(new Core.PlateBlurOptions { Threads = 2, Preset = "veryfast" }, TestEnv.Models);
         var single = await anonymizer.AnonymizeFileAsync(src, dir.File("single.mp4"), overwrite: false);
+        // One report builder: the pipeline's report says what a single pass says about the file, but for the blob names and its pipeline facts.
+        Assert.Equal(single.Kind, report.Kind);
+        Assert.Equal(single.Metadata, report.Metadata);
+        Assert.Equal(single.Warnings, report.Warnings);
+        Assert.Equal(single.Counts.Frames, report.Counts.Frames);
+        Assert.Equal(JsonSerializer.Serialize(single.Input with { Path = clip.Name }), JsonSerializer.Serialize(report.Input));
+        Assert.Equal(single.Output!.FrameCount, report.Output!.FrameCount);
+        Assert.Equal(clip.Name, report.Output.Path);
+        Assert.Null(single.Pipeline);
+        Assert.Equal(outcome.Segments, report.Pipeline!.Segments);
         static Dictionary<long, List<Core.Detection.BoxF>> Masks(AnonymizationReport r) =>
             r.Frames.ToDictionary(f => f.Index, f => f.Boxes.Select(b => new Core.Detection.BoxF(b.X, b.Y, b.W, b.H)).ToList());
         var pipelineMasks = Masks(report);

@@ -74,7 +74,8 @@ public sealed class PipelineHarness : IAsyncDisposable
     public DurableTaskClient Client => Host.Client;
     public InboxStarter Starter => Host.Services.GetRequiredService<InboxStarter>();
 
-    public static async Task<PipelineHarness> StartAsync(Dictionary<string, string?>? settings = null, Action<DurableTaskRegistry>? replace = null, string[]? except = null)
+    public static async Task<PipelineHarness> StartAsync(Dictionary<string, string?>? settings = null, Action<DurableTaskRegistry>? replace = null, string[]? except = null,
+        Action<IServiceCollection>? services = null)
     {
         var sink = new EventSink();
         var values = new Dictionary<string, string?>
@@ -95,11 +96,12 @@ public sealed class PipelineHarness : IAsyncDisposable
         }, new DurableTaskTestHostOptions
         {
             LoggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)),
-            ConfigureServices = services =>
+            ConfigureServices = s =>
             {
-                services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-                services.AddPlateBlurPipeline(config, blobService);
-                services.AddSingleton(_ => new Core.Models.ModelStore(TestEnv.Models.CacheDir, TestEnv.Models.MirrorDir));
+                s.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+                s.AddPlateBlurPipeline(config, blobService);
+                s.AddSingleton(_ => new Core.Models.ModelStore(TestEnv.Models.CacheDir, TestEnv.Models.MirrorDir));
+                services?.Invoke(s);
             },
         });
         var blobs = new BlobStore(blobService);

@@ -23,10 +23,9 @@ public static class PipelineBenchCommand
         var file = new Argument<string>("file") { Description = "A video to run through the pipeline" };
         var storage = ServeCommand.Storage();
         var inFlight = new Option<string>("--in-flight") { Description = "Comma-separated segments-in-flight caps to compare", DefaultValueFactory = _ => "1,2" };
-        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length", DefaultValueFactory = _ => 10 };
-        var pipeline = new PipelineOptions();
+        var pipeline = new PipelineOptions(nameof(Core.PlateBlurOptions.SegmentSeconds));
         var cmd = new Command("bench-pipeline", "Time the serverless pipeline (split, segments, stitch, QC) on one video with different fan-out caps") { file };
-        cmd.Options.Add(storage); cmd.Options.Add(inFlight); cmd.Options.Add(segment);
+        cmd.Options.Add(storage); cmd.Options.Add(inFlight);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
@@ -38,7 +37,7 @@ public static class PipelineBenchCommand
             };
             foreach (var cap in r.GetValue(inFlight)!.Split(',').Select(int.Parse))
             {
-                var options = pipeline.Bind(r) with { SegmentSeconds = r.GetValue(segment), MaxSegmentsInFlight = cap, SourcePolicy = "keep" };
+                var options = pipeline.Bind(r) with { MaxSegmentsInFlight = cap, SourcePolicy = "keep" };
                 var settings = ServeCommand.Flatten(options);
                 settings[PipelineServices.StorageConnection] = connection;
                 var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PlateBlur.Core.Anonymization;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Models;
 using PlateBlur.Core.Qc;
@@ -22,16 +22,15 @@ public static class EvalCommand
         var format = new Option<DatasetFormat?>("--format") { Description = "openalpr | yolo | coco (default: detected from the folder)" };
         var outDir = new Option<string>("--out") { Description = "Folder for eval.md, eval.json, threshold.png and missed.png", DefaultValueFactory = _ => "eval-out" };
         var extra = new Option<string?>("--extra-labels") { Description = "Supplementary labels for real plates the dataset leaves unannotated (file x y w h per line)" };
-        var pipeline = new PipelineOptions();
+        var pipeline = new PipelineOptions(nameof(Core.PlateBlurOptions.QcThreshold)); // the QC re-detection on the masked photos, as the pipeline
         var cmd = new Command("eval", "Measure detection and masking on annotated photos (the same detection and masking as anonymize)");
-        var qcThreshold = new Option<float?>("--qc-threshold") { Description = "Threshold of the QC re-detection on the masked photos (default: the model's own, as the pipeline)" };
-        cmd.Options.Add(data); cmd.Options.Add(format); cmd.Options.Add(outDir); cmd.Options.Add(extra); cmd.Options.Add(qcThreshold); cmd.Options.Add(strata); cmd.Options.Add(shared);
+        cmd.Options.Add(data); cmd.Options.Add(format); cmd.Options.Add(outDir); cmd.Options.Add(extra); cmd.Options.Add(strata); cmd.Options.Add(shared);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
             try
             {
-                var options = pipeline.Bind(r) with { QcThreshold = r.GetValue(qcThreshold) };
+                var options = pipeline.Bind(r);
                 string o = r.GetValue(outDir)!;
                 var folders = r.GetValue(data) ?? [];
                 if (r.GetValue(strata) is { } strataDir)
@@ -151,10 +150,10 @@ public static class EvalCommand
                 var region = truth.Pad(1.0f, 40);
                 var boxes = new List<(Core.Detection.BoxF, SKColor)> { (truth, SKColors.LimeGreen) };
                 if (nearest != null) boxes.Add((nearest.Box, SKColors.Red));
-                cells.Add((Charts.Crop(photo.Rgba, photo.Width, photo.Height, region, boxes),
+                cells.Add((Sheets.Crop(photo.Rgba, photo.Width, photo.Height, region, boxes),
                     $"{Path.GetFileName(image.Image)} cov {coverage:P0}" + (nearest != null ? $" near {nearest.Score:0.00}" : " no det")));
             }
-            Charts.Sheet(path, $"{cells.Count} plates not covered at threshold {threshold:0.##} (green: truth, red: nearest detection at any score >= {PhotoEvaluator.SweepMinimum})", cells, 4, 300);
+            Sheets.Sheet(path, $"{cells.Count} plates not covered at threshold {threshold:0.##} (green: truth, red: nearest detection at any score >= {PhotoEvaluator.SweepMinimum})", cells, 4, 300);
         }
         finally
         {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PlateBlur.Core.Anonymization;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Models;
 using PlateBlur.Core.Reports;
@@ -117,7 +117,7 @@ public static class EvalVideoCommand
                         scores.Add(score);
                         leakCells.AddRange(await LeakCrops(video, truth, report, score, 8, ct));
                     }
-                    Charts.Sheet(Path.Combine(o, "leaked.png"), $"Leaked plate-frames, up to 8 per clip (green: plate, blue: masks)", leakCells, 4, 300);
+                    Sheets.Sheet(Path.Combine(o, "leaked.png"), $"Leaked plate-frames, up to 8 per clip (green: plate, blue: masks)", leakCells, 4, 300);
                 }
                 finally
                 {
@@ -172,7 +172,7 @@ public static class EvalVideoCommand
                         var boxes = new List<(Core.Detection.BoxF, SKColor)> { (t.Box, SKColors.LimeGreen) };
                         boxes.AddRange(frameMasks.Select(m => (m, new SKColor(0x21, 0x96, 0xf3))));
                         float side = Math.Max(90, 4 * Math.Max(t.Box.W, t.Box.H));
-                        cells.Add((Charts.Crop(rgba, frame.Width, frame.Height, Core.Detection.BoxF.FromCenter(t.Box.CenterX, t.Box.CenterY, side, side), boxes), $"{score.Clip} frame {f} plate {t.PlateId} ({t.Box.W:0}x{t.Box.H:0})"));
+                        cells.Add((Sheets.Crop(rgba, frame.Width, frame.Height, Core.Detection.BoxF.FromCenter(t.Box.CenterX, t.Box.CenterY, side, side), boxes), $"{score.Clip} frame {f} plate {t.PlateId} ({t.Box.W:0}x{t.Box.H:0})"));
                     }
                 }
             }

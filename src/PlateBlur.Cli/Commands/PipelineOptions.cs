@@ -1,89 +1,144 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
 using PlateBlur.Core;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Redaction;
 
 namespace PlateBlur.Cli.Commands;
 
-/// <summary>The flags shared by every command that detects and masks; each flag is named after its <see cref="PlateBlurOptions"/> property.</summary>
+/// <summary>The command-line flags of <see cref="PlateBlurOptions"/>, from one table (<see cref="Rows"/>). Each row names a property; its flag
+/// is the property's name in kebab case (<c>GapSeconds</c> → <c>--gap-seconds</c>), its default the property's default (the same as the
+/// Functions app's settings), its type the property's type. The flag list (<see cref="AddTo"/>), the binding (<see cref="Bind"/>) and the
+/// flags that reproduce a set of options on another command line (<see cref="ToArgs"/>) are all read from the table.
+/// <para>To add a flag: add the property to <see cref="PlateBlurOptions"/> (and to the settings files, as for every setting), then one row.</para></summary>
 public sealed class PipelineOptions
 {
-    private static readonly PlateBlurOptions D = new();
+    /// <summary>Every flag that sets a <see cref="PlateBlurOptions"/> property. <see cref="Group.Anonymize"/> rows go on every command that
+    /// detects and masks; <see cref="Group.Pipeline"/> rows only where a command asks for them (serve, bench-pipeline, eval).</summary>
+    public static readonly IReadOnlyList<Row> Rows =
+    [
+        new Row<string>(nameof(PlateBlurOptions.Model), "Model name from models/manifest.json, or a path to an .onnx file"),
+        new Row<DetectionMode>(nameof(PlateBlurOptions.Detection), "fast: whole frame + tiles in turn; balanced: + crops around vehicles; thorough: every tile and vehicle on every frame"),
+        new Row<string>(nameof(PlateBlurOptions.VehicleModel), "Vehicle model for vehicle-first detection (name or .onnx path)"),
+        new Row<bool>(nameof(PlateBlurOptions.FailSecure), "Mask the plate zone of vehicles on which no plate was found lately (needs --detection balanced or thorough)", Switch: true),
+        new Row<float?>(nameof(PlateBlurOptions.Threshold), "Minimum plate score (low = fewer missed plates; default: the model's own, from models/manifest.json)"),
+        new Row<bool>(nameof(PlateBlurOptions.Tiles), "Also search native-resolution tiles of large frames"),
+        new Row<int>(nameof(PlateBlurOptions.TileEvery), "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)"),
+        new Row<int>(nameof(PlateBlurOptions.CoarseSide), "Also search the whole picture shrunk to N px on its long side, for plates that fill the picture (0 = off)"),
+        new Row<double>(nameof(PlateBlurOptions.KeySeconds), "Video: key frames at most S seconds apart for the vehicle model, its crops and the coarse pass; between them only the whole frame and the tiles in turn (0 = no key frames; -1 = as --detection says: fast and balanced 0.2, thorough 0)"),
+        new Row<double>(nameof(PlateBlurOptions.GapSeconds), "Video: fill detection gaps of up to S seconds inside a track (measured on the stream's own frame times)"),
+        new Row<double>(nameof(PlateBlurOptions.ExtendSeconds), "Video: keep masking S seconds before a track's first and after its last detection"),
+        new Row<double>(nameof(PlateBlurOptions.CoastSeconds), "Video: keep masking a confirmed plate at least S seconds after the detector lost it (following it in the picture)"),
+        new Row<RedactionMode>(nameof(PlateBlurOptions.Mode), "How plates are covered"),
+        new Row<float>(nameof(PlateBlurOptions.Pad), "Padding around each plate, as a fraction of its size"),
+        new Row<bool>(nameof(PlateBlurOptions.Polygon), "Cover the padded plate quadrilateral where the model gives corners (less over-masking on slanted plates)", Switch: true),
+        new Row<VideoCodecChoice>(nameof(PlateBlurOptions.Codec), "Video codec (auto: H.264, or VP9 for WebM)"),
+        new Row<int?>(nameof(PlateBlurOptions.Crf), "Encoder quality (lower = better; default 20 for H.264)"),
+        new Row<string>(nameof(PlateBlurOptions.Preset), "Encoder speed preset"),
+        new Row<bool>(nameof(PlateBlurOptions.KeepLocation), "Keep location metadata tags in videos (removed by default)", Switch: true),
+        new Row<int>(nameof(PlateBlurOptions.Threads), "Detector threads (0 = all cores)"),
 
-    public Option<string> Model { get; } = new("--model") { Description = "Model name from models/manifest.json, or a path to an .onnx file", DefaultValueFactory = _ => D.Model };
-    public Option<DetectionMode> Detection { get; } = new("--detection") { Description = "fast: whole frame + tiles in turn; balanced: + crops around vehicles; thorough: every tile and vehicle on every frame", DefaultValueFactory = _ => D.Detection };
-    public Option<string> VehicleModel { get; } = new("--vehicle-model") { Description = "Vehicle model for vehicle-first detection (name or .onnx path)", DefaultValueFactory = _ => D.VehicleModel };
-    public Option<bool> FailSecure { get; } = new("--fail-secure") { Description = "Mask the plate zone of vehicles on which no plate was found lately (needs --detection balanced or thorough)" };
-    public Option<float?> Threshold { get; } = new("--threshold") { Description = "Minimum plate score (low = fewer missed plates; default: the model's own, from models/manifest.json)" };
-    public Option<bool> Tiles { get; } = new("--tiles") { Description = "Also search native-resolution tiles of large frames", DefaultValueFactory = _ => D.Tiles };
-    public Option<int> TileEvery { get; } = new("--tile-every") { Description = "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)", DefaultValueFactory = _ => D.TileEvery };
-    public Option<double> KeySeconds { get; } = new("--key-seconds") { Description = "Video: key frames at most S seconds apart; between them only the whole frame and the tiles in turn (vehicle model, vehicle crops and coarse pass on key frames; 0 = no key frames; -1 = as --detection says: fast and balanced 0.2, thorough 0)", DefaultValueFactory = _ => D.KeySeconds };
-    public Option<int> CoarseSide { get; } = new("--coarse-side") { Description = "Also search the whole picture shrunk to N px on its long side, for plates that fill the picture (0 = off)", DefaultValueFactory = _ => D.CoarseSide };
-    public Option<double> GapSeconds { get; } = new("--gap-seconds") { Description = "Video: fill detection gaps of up to S seconds inside a track (measured on the stream's own frame times)", DefaultValueFactory = _ => D.GapSeconds };
-    public Option<double> ExtendSeconds { get; } = new("--extend-seconds") { Description = "Video: keep masking S seconds before a track's first and after its last detection", DefaultValueFactory = _ => D.ExtendSeconds };
-    public Option<double> CoastSeconds { get; } = new("--coast-seconds") { Description = "Video: keep masking a confirmed plate at least S seconds after the detector lost it (following it in the picture)", DefaultValueFactory = _ => D.CoastSeconds };
-    public Option<RedactionMode> Mode { get; } = new("--mode") { Description = "How plates are covered", DefaultValueFactory = _ => D.Mode };
-    public Option<float> Pad { get; } = new("--pad") { Description = "Padding around each plate, as a fraction of its size", DefaultValueFactory = _ => D.Pad };
-    public Option<bool> Polygon { get; } = new("--polygon") { Description = "Cover the padded plate quadrilateral where the model gives corners (less over-masking on slanted plates)" };
-    public Option<VideoCodecChoice> Codec { get; } = new("--codec") { Description = "Video codec (auto: H.264, or VP9 for WebM)", DefaultValueFactory = _ => D.Codec };
-    public Option<int?> Crf { get; } = new("--crf") { Description = "Encoder quality (lower = better; default 20 for H.264)" };
-    public Option<string> Preset { get; } = new("--preset") { Description = "Encoder speed preset", DefaultValueFactory = _ => D.Preset };
-    public Option<bool> KeepLocation { get; } = new("--keep-location") { Description = "Keep location metadata tags in videos (removed by default)" };
-    public Option<int> Threads { get; } = new("--threads") { Description = "Detector threads (0 = all cores)", DefaultValueFactory = _ => D.Threads };
+        new Row<double>(nameof(PlateBlurOptions.SegmentSeconds), "Target segment length", Group.Pipeline),
+        new Row<int>(nameof(PlateBlurOptions.MaxSegmentsInFlight), "Segments processed at once", Group.Pipeline),
+        new Row<int>(nameof(PlateBlurOptions.QcSamples), "Output frames re-checked by QC", Group.Pipeline),
+        new Row<float?>(nameof(PlateBlurOptions.QcThreshold), "QC detection threshold: a re-detection at this score counts as a plate left in the output (default: the model's own, from models/manifest.json)", Group.Pipeline),
+        new Row<string>(nameof(PlateBlurOptions.SourcePolicy), "delete | keep | move (to archive/), applied only after verified output passed QC", Group.Pipeline),
+    ];
+
+    public enum Group { Anonymize, Pipeline }
+
+    /// <summary>The pipeline rows plateblur serve takes.</summary>
+    public static readonly string[] Serve = [nameof(PlateBlurOptions.SegmentSeconds), nameof(PlateBlurOptions.MaxSegmentsInFlight),
+        nameof(PlateBlurOptions.QcSamples), nameof(PlateBlurOptions.QcThreshold), nameof(PlateBlurOptions.SourcePolicy)];
+
+    private static readonly PlateBlurOptions Defaults = new();
+    private readonly List<(Row Row, Option Option)> _options;
+
+    /// <summary>The flags of every <see cref="Group.Anonymize"/> row, and of the pipeline rows named in <paramref name="pipelineRows"/> (property names).</summary>
+    public PipelineOptions(params string[] pipelineRows)
+    {
+        foreach (var name in pipelineRows)
+            if (!Rows.Any(r => r.Property == name && r.In == Group.Pipeline)) throw new ArgumentException($"No pipeline row for {name}.");
+        _options = Rows.Where(r => r.In == Group.Anonymize || pipelineRows.Contains(r.Property)).Select(r => (r, r.CreateOption())).ToList();
+    }
+
+    /// <summary>The option a row made for this command (e.g. to read one value on its own).</summary>
+    public Option Get(string property) => _options.Single(o => o.Row.Property == property).Option;
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Detection, VehicleModel, FailSecure, Threshold, Tiles, TileEvery, CoarseSide, KeySeconds, GapSeconds, ExtendSeconds, CoastSeconds, Mode, Pad, Polygon, Codec, Crf, Preset, KeepLocation, Threads })
-            command.Options.Add(o);
+        foreach (var (_, option) in _options) command.Options.Add(option);
     }
 
-    /// <summary>The flags that reproduce <paramref name="o"/> on another plateblur command line.</summary>
-    public static IEnumerable<string> ToArgs(PlateBlurOptions o)
+    /// <summary>The options the command line gives: each row's flag, or the property's default.</summary>
+    public PlateBlurOptions Bind(ParseResult r)
     {
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        yield return "--model"; yield return o.Model;
-        yield return "--detection"; yield return o.Detection.ToString();
-        yield return "--vehicle-model"; yield return o.VehicleModel;
-        if (o.FailSecure) yield return "--fail-secure";
-        if (o.Threshold is { } threshold) { yield return "--threshold"; yield return threshold.ToString(inv); }
-        yield return "--tiles"; yield return o.Tiles ? "true" : "false";
-        yield return "--tile-every"; yield return o.TileEvery.ToString(inv);
-        yield return "--coarse-side"; yield return o.CoarseSide.ToString(inv);
-        yield return "--key-seconds"; yield return o.KeySeconds.ToString(inv);
-        yield return "--gap-seconds"; yield return o.GapSeconds.ToString("R", inv);
-        yield return "--extend-seconds"; yield return o.ExtendSeconds.ToString("R", inv);
-        yield return "--coast-seconds"; yield return o.CoastSeconds.ToString("R", inv);
-        yield return "--mode"; yield return o.Mode.ToString();
-        yield return "--pad"; yield return o.Pad.ToString(inv);
-        if (o.Polygon) yield return "--polygon";
-        yield return "--codec"; yield return o.Codec.ToString();
-        if (o.Crf is { } crf) { yield return "--crf"; yield return crf.ToString(inv); }
-        yield return "--preset"; yield return o.Preset;
-        if (o.KeepLocation) yield return "--keep-location";
-        yield return "--threads"; yield return o.Threads.ToString(inv);
+        var o = Defaults with { };
+        foreach (var (row, option) in _options) row.Apply(o, r, option);
+        return o;
     }
 
-    public PlateBlurOptions Bind(ParseResult r) => D with
+    /// <summary>The flags that reproduce <paramref name="o"/> on another plateblur command line (the <see cref="Group.Anonymize"/> rows:
+    /// what anonymize takes).</summary>
+    public static IEnumerable<string> ToArgs(PlateBlurOptions o) => Rows.Where(r => r.In == Group.Anonymize).SelectMany(r => r.Args(o));
+
+    /// <summary>One flag: a <see cref="PlateBlurOptions"/> property, its help text, its group. A switch is a boolean flag given without
+    /// a value (and left out when false); other flags always take a value, and a null value is left out.</summary>
+    public abstract class Row(string property, string description, Group group, bool isSwitch)
     {
-        Model = r.GetValue(Model)!,
-        Detection = r.GetValue(Detection),
-        VehicleModel = r.GetValue(VehicleModel)!,
-        FailSecure = r.GetValue(FailSecure),
-        Threshold = r.GetValue(Threshold),
-        Tiles = r.GetValue(Tiles),
-        TileEvery = r.GetValue(TileEvery),
-        CoarseSide = r.GetValue(CoarseSide),
-        KeySeconds = r.GetValue(KeySeconds),
-        GapSeconds = r.GetValue(GapSeconds),
-        ExtendSeconds = r.GetValue(ExtendSeconds),
-        CoastSeconds = r.GetValue(CoastSeconds),
-        Mode = r.GetValue(Mode),
-        Pad = r.GetValue(Pad),
-        Polygon = r.GetValue(Polygon),
-        Codec = r.GetValue(Codec),
-        Crf = r.GetValue(Crf),
-        Preset = r.GetValue(Preset)!,
-        KeepLocation = r.GetValue(KeepLocation),
-        Threads = r.GetValue(Threads),
-    };
+        public string Property { get; } = property;
+        public string Description { get; } = description;
+        public Group In { get; } = group;
+        public bool Switch { get; } = isSwitch;
+        public string Flag { get; } = "--" + string.Concat(property.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+        protected PropertyInfo Info { get; } = typeof(PlateBlurOptions).GetProperty(property)
+            ?? throw new ArgumentException($"PlateBlurOptions has no property {property}.");
+
+        public abstract Option CreateOption();
+        public abstract void Apply(PlateBlurOptions target, ParseResult r, Option option);
+        public abstract IEnumerable<string> Args(PlateBlurOptions o);
+    }
+
+    public sealed class Row<T> : Row
+    {
+        public Row(string property, string description, Group group = Group.Anonymize, bool Switch = false) : base(property, description, group, Switch)
+        {
+            if (Info.PropertyType != typeof(T))
+                throw new ArgumentException($"PlateBlurOptions.{property} is {Info.PropertyType.Name}, its row says {typeof(T).Name}.");
+            if (Switch && typeof(T) != typeof(bool)) throw new ArgumentException($"{property}: only a bool can be a switch.");
+        }
+
+        private T Default => (T)Info.GetValue(Defaults)!;
+
+        public override Option CreateOption()
+        {
+            var option = new Option<T>(Flag) { Description = Description };
+            if (!Switch && Default is { } d) option.DefaultValueFactory = _ => d;
+            return option;
+        }
+
+        // The target is a fresh copy made by Bind: setting its init-only property here is the same as `with`.
+        public override void Apply(PlateBlurOptions target, ParseResult r, Option option) => Info.SetValue(target, r.GetValue((Option<T>)option));
+
+        public override IEnumerable<string> Args(PlateBlurOptions o)
+        {
+            object? value = Info.GetValue(o);
+            if (Switch)
+            {
+                if ((bool)value!) yield return Flag;
+                yield break;
+            }
+            if (value == null) yield break;
+            yield return Flag;
+            yield return value switch
+            {
+                bool b => b ? "true" : "false",
+                double x => x.ToString("R", CultureInfo.InvariantCulture),
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString()!,
+            };
+        }
+    }
 }

@@ -7,6 +7,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using PlateBlur.Orchestration;
 using PlateBlur.Orchestration.Storage;
 using PlateBlur.Orchestration.Trigger;
@@ -32,12 +38,6 @@ public static class ServeCommand
         var storage = Storage();
         var poll = new Option<double>("--poll-seconds") { Description = "How often inbox/ is listed", DefaultValueFactory = _ => 2 };
         var prefix = new Option<string?>("--prefix") { Description = "Watch only this folder of inbox/" };
-        var defaults = new PlateBlur.Core.PlateBlurOptions(); // the same defaults as the Functions app's settings
-        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length", DefaultValueFactory = _ => defaults.SegmentSeconds };
-        var inFlight = new Option<int>("--max-segments-in-flight") { Description = "Segments processed at once", DefaultValueFactory = _ => defaults.MaxSegmentsInFlight };
-        var qcSamples = new Option<int>("--qc-samples") { Description = "Output frames re-checked by QC", DefaultValueFactory = _ => defaults.QcSamples };
-        var qcThreshold = new Option<float?>("--qc-threshold") { Description = "QC detection threshold (default: the model's own, from models/manifest.json)" };
-        var policy = new Option<string>("--source-policy") { Description = "delete | keep | move (to archive/), applied only after verified output passed QC", DefaultValueFactory = _ => defaults.SourcePolicy };
         var endpoint = new Option<string?>("--event-grid-endpoint") { Description = "Event Grid topic for CloudEvents (none: events are logged)" };
         var key = new Option<string?>("--event-grid-key") { Description = "Event Grid topic access key" };
         var backend = new Option<string>("--backend")
@@ -46,18 +46,20 @@ public static class ServeCommand
             DefaultValueFactory = _ => "durable",
         };
         backend.AcceptOnlyFromAmong("durable", "memory");
+        var otlp = new Option<string?>("--otlp-endpoint")
+        {
+            Description = "Send PlateBlur's traces, metrics and logs by OTLP to this collector (e.g. http://localhost:4317 for gRPC, http://localhost:4318 with --otlp-protocol http); off by default",
+        };
+        var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "grpc | http (OTLP over HTTP/protobuf)", DefaultValueFactory = _ => "grpc" };
+        otlpProtocol.AcceptOnlyFromAmong("grpc", "http");
         var taskHub = new Option<string>("--task-hub") { Description = "Task hub name of the durable backend (letters and digits, 3-45)", DefaultValueFactory = _ => "PlateBlurServe" };
-        var pipeline = new PipelineOptions();
+        var pipeline = new PipelineOptions(PipelineOptions.Serve); // segments, QC and source policy too, with the Functions app's defaults
         var cmd = new Command("serve", "Run the serverless pipeline locally: watch inbox/ of a storage account (Azurite by default) and anonymize what arrives");
-        foreach (var o in new Option[] { storage, poll, prefix, segment, inFlight, qcSamples, qcThreshold, policy, endpoint, key, backend, taskHub }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { storage, poll, prefix, endpoint, key, backend, taskHub, otlp, otlpProtocol }) cmd.Options.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
-            var options = pipeline.Bind(r) with
-            {
-                SegmentSeconds = r.GetValue(segment), MaxSegmentsInFlight = r.GetValue(inFlight), QcSamples = r.GetValue(qcSamples),
-                QcThreshold = r.GetValue(qcThreshold), SourcePolicy = r.GetValue(policy)!,
-            };
+            var options = pipeline.Bind(r);
             var settings = Flatten(options);
             settings[PipelineServices.StorageConnection] = ResolveStorage(r.GetValue(storage));
             settings["PlateBlur:EventGridTopicEndpoint"] = r.GetValue(endpoint);
@@ -73,6 +75,15 @@ public static class ServeCommand
             {
                 Console.Error.WriteLine($"plateblur: {e.Message}");
                 return 1;
+            }
+            if (r.GetValue(otlp) is { } collector)
+            {
+                if (!Uri.TryCreate(collector, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    Console.Error.WriteLine($"plateblur: --otlp-endpoint must be an http(s) URL, e.g. http://localhost:4317 (got '{collector}')");
+                    return 1;
+                }
+                AddOtlp(builder.Services, url, r.GetValue(otlpProtocol) == "http" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc);
             }
             if (r.GetValue(backend) == "memory")
                 builder.Services.AddInMemoryDurableTask(registry => registry.AddPlateBlurTasks(), new InMemoryDurableTaskOptions());
@@ -101,6 +112,17 @@ public static class ServeCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>PlateBlur's spans (one trace per media file), metrics and logs to an OTLP collector (service name plateblur-serve).</summary>
+    public static void AddOtlp(IServiceCollection services, Uri endpoint, OtlpExportProtocol protocol)
+    {
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("plateblur-serve", serviceVersion: typeof(ServeCommand).Assembly.GetName().Version?.ToString()))
+            .WithTracing(t => t.AddSource(PipelineTelemetry.Name))
+            .WithMetrics(m => m.AddMeter(PipelineTelemetry.Name))
+            .WithLogging()
+            .UseOtlpExporter(protocol, endpoint);
     }
 
     /// <summary>The options as configuration keys (PlateBlur:Name), the way app settings bind them.</summary>

@@ -32,7 +32,9 @@ public static class PhotoAnonymizer
         var clock = Stopwatch.StartNew();
         var photo = await Task.Run(() => Photo.Load(source.Path), ct);
         double decode = clock.Elapsed.TotalSeconds;
+        long inferencesBefore = scanner.Plates.Inferences;
         var (found, masks, detect, redact) = DetectAndMask(photo, scanner, options);
+        long inferences = scanner.Plates.Inferences - inferencesBefore;
         clock.Restart();
         using var partial = new PartialFile(outputPath);
         await Task.Run(() => photo.Save(partial.TempPath, format), ct);
@@ -52,19 +54,7 @@ public static class PhotoAnonymizer
             return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString());
         }).ToList();
         var outInfo = await MediaProbe.ProbeAsync(partial.FinalPath, ct, workFile: true);
-        return new AnonymizationReport
-        {
-            Kind = "photo",
-            Input = VideoAnonymizer.Facts(source, null) with { Width = photo.Width, Height = photo.Height },
-            Output = VideoAnonymizer.Facts(outInfo, null),
-            Model = model,
-            Options = options,
-            Counts = new Counts(1, masks.Count > 0 ? 1 : 0, masks.Count, found.Count, masks.Count, 0),
-            Timings = new StageTimings(decode, detect, 0, redact, encode, 0, verify, total.Elapsed.TotalSeconds),
-            PeakMemoryMb = ProcessStats.PeakMemoryMb(),
-            Metadata = [photo.SourceOrientation > 1 ? $"EXIF orientation {photo.SourceOrientation} applied to the pixels" : "upright as stored",
-                        "EXIF/XMP metadata removed, including GPS location and embedded thumbnails"],
-            Frames = records.Count > 0 ? [new FrameMasks(0, 0, records)] : [],
-        };
+        return ReportBuilder.Photo(source, photo.Width, photo.Height, photo.SourceOrientation, outInfo, model, options, records, found.Count, inferences,
+            new StageTimings(decode, detect, 0, redact, encode, 0, verify, total.Elapsed.TotalSeconds));
     }
 }

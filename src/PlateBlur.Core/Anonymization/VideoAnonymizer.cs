@@ -34,32 +34,8 @@ public static class VideoAnonymizer
         beforeCommit?.Invoke();
         partial.Commit(overwrite);
 
-        var warnings = new List<string>();
-        foreach (var a in plan.Audio.Where(a => a.Encoder != "copy"))
-            warnings.Add($"audio stream {a.SourceIndex} ({a.SourceCodec}) re-encoded with {a.Encoder}: the {plan.Container} container cannot hold it");
-        var dropped = source.OtherStreams.Where(s => !(plan.CopySubtitles && s.Contains(":subtitle:"))).ToList();
-        if (dropped.Count > 0) warnings.Add($"streams not carried over (may hold location or telemetry): {string.Join(", ", dropped)}");
-
         var timings = segment.Timings with { Mux = mux, Verify = verify, Total = total.Elapsed.TotalSeconds };
-        return new AnonymizationReport
-        {
-            Kind = "video",
-            Input = Facts(source, timeline),
-            Output = Facts(outInfo with { Path = partial.FinalPath }, outTimeline),
-            Model = model,
-            Options = options,
-            Counts = new Counts(segment.Frames, segment.Masks.Count, segment.Masks.Sum(m => m.Boxes.Count), segment.Detections, segment.Tracks, segment.Inferences),
-            Timings = timings,
-            PeakMemoryMb = ProcessStats.PeakMemoryMb(),
-            Warnings = warnings,
-            Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
-            Frames = segment.Masks,
-        };
+        return ReportBuilder.Video(source, timeline, outInfo with { Path = partial.FinalPath }, outTimeline, plan, model, options,
+            segment.Frames, segment.Masks, segment.Detections, segment.Tracks, segment.Inferences, timings);
     }
-
-    public static MediaFacts Facts(MediaInfo m, FrameTimeline? t) => new(
-        m.Path, m.SizeBytes, m.Format, Math.Round(m.DurationSeconds, 6), m.StreamCount,
-        m.Video?.Codec, m.Video?.Width ?? 0, m.Video?.Height ?? 0, m.Video?.Rotation ?? 0, m.Video?.FrameRate,
-        t?.FrameCount ?? (m.Kind == MediaKind.Photo ? 1 : 0), t?.IsVariableFrameRate ?? false,
-        m.Audio.Select(a => a.Codec).ToList());
 }

@@ -91,7 +91,7 @@ public static class QcSampler
     {
         int residual = results.Sum(r => r.Residual.Count);
         bool passed = residual == 0;
-        Charts.Sheet(sheetPath, $"QC {name}: {(passed ? "PASSED" : $"FAILED, {residual} residual detection(s)")} on {results.Count} sampled frames at threshold {threshold:0.###} (blue: masks, red: residual)", cells, 4, 300);
+        Sheets.Sheet(sheetPath, $"QC {name}: {(passed ? "PASSED" : $"FAILED, {residual} residual detection(s)")} on {results.Count} sampled frames at threshold {threshold:0.###} (blue: masks, red: residual)", cells, 4, 300);
         return new QcReport(passed, results.Count, threshold, results, Path.GetFileName(sheetPath));
     }
 

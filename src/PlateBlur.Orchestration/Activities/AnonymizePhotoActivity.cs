@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
@@ -10,7 +11,7 @@ namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>The photo road: detect, mask and write the photo and its report to work/&lt;id&gt;/result/.</summary>
 [DurableTask(Name)]
-public sealed class AnonymizePhotoActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<PhotoWork, PhotoOutcome>
+public sealed class AnonymizePhotoActivity(BlobStore blobs, AnonymizerPool detectors, ILogger<AnonymizePhotoActivity> log) : PipelineActivity<PhotoWork, PhotoOutcome>(log)
 {
     public const string Name = "AnonymizePhoto";
 
@@ -25,19 +26,22 @@ public sealed class AnonymizePhotoActivity(BlobStore blobs, AnonymizerPool detec
             var info = await MediaProbe.ProbeAsync(path, ct);
             using var lease = await detectors.RentAsync(ct);
             var report = await PhotoAnonymizer.RunAsync(info, output, lease.Anonymizer.Scanner, lease.Anonymizer.Model, detectors.Options, overwrite: true, ct);
-            report = report with
-            {
-                Input = report.Input with { Path = w.SourceBlob },
-                Output = report.Output! with { Path = w.OutputName },
-                Pipeline = new PipelineFacts(w.InstanceId, 0, false, 0, 0, 0),
-            };
+            report = ReportBuilder.InPipeline(report, w.SourceBlob, w.OutputName, new PipelineFacts(w.InstanceId, 0, false, 0, 0, 0));
             string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);
             await blobs.UploadAsync(output, Containers.Work, resultBlob, BlobStore.ContentTypeOf(w.OutputName), ct);
             await blobs.UploadTextAsync(JsonSerializer.Serialize(report, AnonymizationReport.Json), Containers.Work, reportBlob, ct);
+            long bytes = new FileInfo(output).Length;
+            PipelineTelemetry.Frames.Add(1, new KeyValuePair<string, object?>("kind", "photo"));
+            PipelineTelemetry.Inferences.Add(report.Counts.Inferences);
+            PipelineTelemetry.CountMasks(report.Frames);
+            Tag("blob", w.SourceBlob); Tag("frames", 1); Tag("masks", report.Counts.Masks); Tag("bytes", bytes);
+            log.LogInformation("{InstanceId}: photo {Blob} {Width}x{Height}: {Masks} masks, {Inferences} inferences, {Bytes} bytes written in {DurationSeconds:F2} s",
+                w.InstanceId, w.SourceBlob, report.Input.Width, report.Input.Height, report.Counts.Masks, report.Counts.Inferences, bytes, sw.Elapsed.TotalSeconds);
             return new PhotoOutcome(true, null, resultBlob, reportBlob, report.Counts.Masks, sw.Elapsed.TotalSeconds);
         }
         catch (MediaException e)
         {
+            log.LogWarning(e, "{InstanceId}: photo {Blob} failed ({Error}) after {DurationSeconds:F2} s", w.InstanceId, w.SourceBlob, e.Error, sw.Elapsed.TotalSeconds);
             return new PhotoOutcome(false, e.Message, null, null, 0, sw.Elapsed.TotalSeconds);
         }
     }

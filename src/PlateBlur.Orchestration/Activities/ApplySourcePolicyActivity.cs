@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
@@ -6,11 +7,19 @@ namespace PlateBlur.Orchestration.Activities;
 /// <summary>Step 8, only after a verified output passed QC: delete the source (default), keep it, or move it to archive/.
 /// The source is only touched if it is still the version that was processed (same ETag).</summary>
 [DurableTask(Name)]
-public sealed class ApplySourcePolicyActivity(BlobStore blobs) : PipelineActivity<SourcePolicyWork, SourcePolicyOutcome>
+public sealed class ApplySourcePolicyActivity(BlobStore blobs, ILogger<ApplySourcePolicyActivity> log) : PipelineActivity<SourcePolicyWork, SourcePolicyOutcome>(log)
 {
     public const string Name = "ApplySourcePolicy";
 
     public override async Task<SourcePolicyOutcome> ExecuteAsync(SourcePolicyWork w, CancellationToken ct)
+    {
+        var outcome = await ApplyAsync(w, ct);
+        Tag("blob", w.SourceBlob); Tag("policy", w.Policy); Tag("applied", outcome.Applied);
+        log.LogInformation("{InstanceId}: source policy {Policy} on inbox/{Blob}: {Applied}", w.InstanceId, w.Policy, w.SourceBlob, outcome.Applied);
+        return outcome;
+    }
+
+    private async Task<SourcePolicyOutcome> ApplyAsync(SourcePolicyWork w, CancellationToken ct)
     {
         switch (w.Policy.ToLowerInvariant())
         {

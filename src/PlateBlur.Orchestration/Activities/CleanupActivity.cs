@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
@@ -6,7 +7,7 @@ namespace PlateBlur.Orchestration.Activities;
 /// <summary>Step 10, on every path: removes work/&lt;instanceId&gt;/, then records how the run ended in the ledger (work/ledger/&lt;id&gt;.json),
 /// so that no later sweep or restarted host runs this blob version again.</summary>
 [DurableTask(Name)]
-public sealed class CleanupActivity(BlobStore blobs, JobLedger ledger) : PipelineActivity<CleanupWork, int>
+public sealed class CleanupActivity(BlobStore blobs, JobLedger ledger, ILogger<CleanupActivity> log) : PipelineActivity<CleanupWork, int>(log)
 {
     public const string Name = "Cleanup";
 
@@ -20,6 +21,8 @@ public sealed class CleanupActivity(BlobStore blobs, JobLedger ledger) : Pipelin
         // elsewhere), delete it here once its lease has expired (a 412 means a lease is still held: the holder will delete it).
         try { await blobs.Blob(Containers.Work, WorkNames.Lock(w.InstanceId)).DeleteIfExistsAsync(cancellationToken: ct); }
         catch (Azure.RequestFailedException e) when (e.Status is 409 or 412) { }
+        Tag("blob", w.Source); Tag("status", w.Status); Tag("work_blobs", n);
+        log.LogInformation("{InstanceId}: cleaned up {WorkBlobs} work blobs of {Blob}; ledger: {Status}", w.InstanceId, n, w.Source, w.Status ?? "(none)");
         return n;
     }
 }

@@ -1,17 +1,46 @@
+using System.Diagnostics;
+using System.Reflection;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace PlateBlur.Orchestration.Activities;
 
-/// <summary>An activity the Durable Task worker runs by name, and the Functions host calls through a thin wrapper.</summary>
-public abstract class PipelineActivity<TIn, TOut> : TaskActivity<TIn, TOut>
+/// <summary>An activity the Durable Task worker runs by name, and the Functions host calls through a thin wrapper.
+/// Both go through <see cref="RunTracedAsync"/>: one span under the file's orchestration span (<see cref="PipelineTelemetry"/>), a logging
+/// scope with the instance id and activity name, and a failure logged whole (the exception object, not only its message) before it is rethrown.</summary>
+public abstract class PipelineActivity<TIn, TOut>(ILogger log) : TaskActivity<TIn, TOut>
 {
-    public override Task<TOut> RunAsync(TaskActivityContext context, TIn input)
+    protected ILogger Log => log;
+
+    /// <summary>The activity's name, from its [DurableTask] attribute.</summary>
+    public string ActivityName => GetType().GetCustomAttribute<DurableTaskAttribute>()?.Name.Name ?? GetType().Name;
+
+    public override Task<TOut> RunAsync(TaskActivityContext context, TIn input) => RunTracedAsync(context.InstanceId, input, CancellationToken.None);
+
+    public async Task<TOut> RunTracedAsync(string instanceId, TIn input, CancellationToken ct)
     {
-        ActivityTrace.Started?.Invoke(context.Name.Name, context.InstanceId);
-        return ExecuteAsync(input, CancellationToken.None);
+        string name = ActivityName;
+        ActivityTrace.Started?.Invoke(name, instanceId);
+        using var span = PipelineTelemetry.StartActivitySpan(name, instanceId, (input as Traced)?.TraceParent);
+        using var scope = log.BeginScope(new Dictionary<string, object?> { ["InstanceId"] = instanceId, ["Activity"] = name, ["TraceId"] = span?.TraceId.ToHexString() });
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            return await ExecuteAsync(input, ct);
+        }
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
+            span?.AddException(e);
+            log.LogError(e, "{InstanceId}: activity {Activity} failed after {DurationSeconds:F2} s", instanceId, name, clock.Elapsed.TotalSeconds);
+            throw;
+        }
     }
 
     public abstract Task<TOut> ExecuteAsync(TIn input, CancellationToken ct);
+
+    /// <summary>Named facts of this run on its span (the same names as the log fields, prefixed plateblur.).</summary>
+    protected static void Tag(string key, object? value) => Activity.Current?.SetTag("plateblur." + key, value);
 }
 
 /// <summary>A hook told as each pipeline activity starts (activity name, instance id): plateblur serve logs it.</summary>

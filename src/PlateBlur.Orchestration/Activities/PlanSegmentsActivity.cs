@@ -1,14 +1,15 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Media;
 using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
 
-public sealed record PlanWork(MediaJob Job, double TargetSeconds);
+public sealed record PlanWork(MediaJob Job, double TargetSeconds) : Traced;
 
 /// <summary>Step 2: plans segments of about the target length at keyframes (or with keyframes to be forced when they are too sparse).</summary>
 [DurableTask(Name)]
-public sealed class PlanSegmentsActivity(BlobStore blobs) : PipelineActivity<PlanWork, SegmentPlan>
+public sealed class PlanSegmentsActivity(BlobStore blobs, ILogger<PlanSegmentsActivity> log) : PipelineActivity<PlanWork, SegmentPlan>(log)
 {
     public const string Name = "PlanSegments";
 
@@ -18,6 +19,9 @@ public sealed class PlanSegmentsActivity(BlobStore blobs) : PipelineActivity<Pla
         string path = await blobs.DownloadSourceAsync(work.Job.BlobName, local, ct, work.Job.ETag);
         var info = await MediaProbe.ProbeAsync(path, ct);
         var timeline = await FrameTimeline.ScanAsync(path, info.RequireVideo(), ct);
-        return SegmentPlanner.Plan(timeline, work.TargetSeconds);
+        var plan = SegmentPlanner.Plan(timeline, work.TargetSeconds);
+        Tag("blob", work.Job.BlobName); Tag("frames", timeline.FrameCount); Tag("segments", plan.Segments.Count);
+        log.LogInformation("{InstanceId}: {Blob} planned as {Segments} segments of {Frames} frames", work.Job.InstanceId, work.Job.BlobName, plan.Segments.Count, timeline.FrameCount);
+        return plan;
     }
 }

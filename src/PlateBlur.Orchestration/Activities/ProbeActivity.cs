@@ -8,21 +8,41 @@ namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>Step 1: checks the blob (name, size) and probes it; bad input is rejected with a reason, never thrown.</summary>
 [DurableTask(Name)]
-public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILogger<ProbeActivity> log) : PipelineActivity<MediaJob, ProbeOutcome>
+public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILogger<ProbeActivity> log) : PipelineActivity<MediaJob, ProbeOutcome>(log)
 {
     public const string Name = "Probe";
 
     public override async Task<ProbeOutcome> ExecuteAsync(MediaJob job, CancellationToken ct)
     {
-        static ProbeOutcome Reject(string reason) => new(false, "", reason, 0, 0, 0, 0, 0);
-        if (WorkNames.Unsafe(job.BlobName) is { } unsafeName) return Reject(unsafeName);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await ProbeAsync(job, ct);
+        Tag("blob", job.BlobName); Tag("bytes", job.SizeBytes); Tag("kind", outcome.Kind); Tag("frames", outcome.FrameCount);
+        if (outcome.Accepted)
+            log.LogInformation("{InstanceId}: probed {Blob}: {Kind} {Width}x{Height}, {Frames} frames, {Fps:F2} fps, {MediaSeconds:F2} s, {Bytes} bytes in {DurationSeconds:F2} s",
+                job.InstanceId, job.BlobName, outcome.Kind, outcome.Width, outcome.Height, outcome.FrameCount,
+                outcome.DurationSeconds > 0 ? outcome.FrameCount / outcome.DurationSeconds : 0, outcome.DurationSeconds, job.SizeBytes, sw.Elapsed.TotalSeconds);
+        else
+        {
+            Tag("reason", outcome.ReasonCode);
+            log.LogWarning("{InstanceId}: {Blob} not accepted ({ReasonCode}): {Reason}", job.InstanceId, job.BlobName, outcome.ReasonCode, outcome.Reason);
+        }
+        return outcome;
+    }
+
+    /// <summary>The short word for a rejection (metrics tag): not-media, corrupt, truncated, too-large, …</summary>
+    public static string Code(MediaError e) => string.Concat(e.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    private async Task<ProbeOutcome> ProbeAsync(MediaJob job, CancellationToken ct)
+    {
+        static ProbeOutcome Reject(string reason, string code) => new(false, "", reason, 0, 0, 0, 0, 0, ReasonCode: code);
+        if (WorkNames.Unsafe(job.BlobName) is { } unsafeName) return Reject(unsafeName, "unsafe-name");
         var props = await blobs.PropertiesAsync(Containers.Inbox, job.BlobName, ct);
-        if (props == null) return Reject("the blob no longer exists in inbox");
+        if (props == null) return Reject("the blob no longer exists in inbox", "gone");
         if (!BlobStore.IsVersion(props.ETag, job.ETag))
             return new ProbeOutcome(false, "", $"inbox/{job.BlobName} was re-uploaded after this run was scheduled (version {job.ETag.Trim('"')}); the newer version has its own run",
-                0, 0, 0, 0, 0, Superseded: true);
-        if (props.ContentLength == 0) return Reject($"{job.BlobName} is empty (0 bytes)");
-        if (props.ContentLength > options.MaxInputBytes) return Reject($"{job.BlobName} is {props.ContentLength:N0} bytes, over the limit of {options.MaxInputBytes:N0}");
+                0, 0, 0, 0, 0, Superseded: true, ReasonCode: "superseded");
+        if (props.ContentLength == 0) return Reject($"{job.BlobName} is empty (0 bytes)", "empty");
+        if (props.ContentLength > options.MaxInputBytes) return Reject($"{job.BlobName} is {props.ContentLength:N0} bytes, over the limit of {options.MaxInputBytes:N0}", "too-large");
         using var work = new LocalWork(job.InstanceId, Name);
         string local = await blobs.DownloadSourceAsync(job.BlobName, work, ct, job.ETag);
         try
@@ -35,14 +55,14 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
             }
             var video = info.RequireVideo();
             var timeline = await FrameTimeline.ScanAsync(local, video, ct);
-            if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames");
+            if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames", "no-frames");
             options.Limits().CheckFrames(Path.GetFileName(local), timeline.FrameCount); // refused below with the blob's name
             return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation, SourceModified: props.LastModified);
         }
         catch (MediaException e)
         {
-            log.LogWarning("Rejected {Blob}: {Reason}", job.BlobName, e.Message);
-            return Reject(e.Message.Replace("source" + Path.GetExtension(local), job.BlobName));
+            log.LogWarning(e, "{InstanceId}: rejected {Blob} ({Error})", job.InstanceId, job.BlobName, e.Error);
+            return Reject(e.Message.Replace("source" + Path.GetExtension(local), job.BlobName), Code(e.Error));
         }
     }
 }

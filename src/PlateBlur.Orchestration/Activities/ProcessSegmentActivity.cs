@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
@@ -10,7 +11,7 @@ namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>Step 4, fanned out: one segment with a few frames of its neighbours for overlap → decode, detect, track, mask, encode → work/&lt;id&gt;/out/.</summary>
 [DurableTask(Name)]
-public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<SegmentWork, SegmentOutcome>
+public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detectors, ILogger<ProcessSegmentActivity> log) : PipelineActivity<SegmentWork, SegmentOutcome>(log)
 {
     public const string Name = "ProcessSegment";
 
@@ -62,7 +63,15 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detec
         string videoBlob = WorkNames.SegmentVideo(w.InstanceId, seg.Index), masksBlob = WorkNames.SegmentMasks(w.InstanceId, seg.Index);
         await blobs.UploadAsync(output, Containers.Work, videoBlob, "video/mp4", ct);
         await blobs.UploadTextAsync(JsonSerializer.Serialize(new SegmentMasks(result.Masks, result.Timings), AnonymizationReport.Json), Containers.Work, masksBlob, ct);
-        return new SegmentOutcome(seg.Index, videoBlob, masksBlob, result.Frames, result.Masks.Sum(m => m.Boxes.Count), result.Detections, result.Tracks, result.Inferences, sw.Elapsed.TotalSeconds);
+        long masks = result.Masks.Sum(m => m.Boxes.Count), bytes = new FileInfo(output).Length;
+        double seconds = sw.Elapsed.TotalSeconds;
+        PipelineTelemetry.Frames.Add(result.Frames, new KeyValuePair<string, object?>("kind", "video"));
+        PipelineTelemetry.Inferences.Add(result.Inferences);
+        PipelineTelemetry.CountMasks(result.Masks);
+        Tag("blob", w.SourceBlob); Tag("segment", seg.Index); Tag("frames", result.Frames); Tag("masks", masks); Tag("inferences", result.Inferences); Tag("bytes", bytes);
+        log.LogInformation("{InstanceId}: {Blob} segment {Segment}: {Frames} frames at {Fps:F2} fps, {Masks} masks, {Detections} detections, {Tracks} tracks, {Inferences} inferences, {Bytes} bytes in {DurationSeconds:F2} s",
+            w.InstanceId, w.SourceBlob, seg.Index, result.Frames, result.Frames / Math.Max(seconds, 1e-9), masks, result.Detections, result.Tracks, result.Inferences, bytes, seconds);
+        return new SegmentOutcome(seg.Index, videoBlob, masksBlob, result.Frames, masks, result.Detections, result.Tracks, result.Inferences, seconds);
     }
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
@@ -8,11 +9,31 @@ namespace PlateBlur.Orchestration.Activities;
 /// of a newer one, nothing is written and the result says Superseded. Each blob is written with its source version as metadata and a
 /// conditional copy (<see cref="BlobStore.PublishVersionedAsync"/>), so an older run can never overwrite a newer run's output.</summary>
 [DurableTask(Name)]
-public sealed class PublishActivity(BlobStore blobs) : PipelineActivity<PublishWork, Published>
+public sealed class PublishActivity(BlobStore blobs, ILogger<PublishActivity> log) : PipelineActivity<PublishWork, Published>(log)
 {
     public const string Name = "Publish";
 
     public override async Task<Published> ExecuteAsync(PublishWork w, CancellationToken ct)
+    {
+        var published = await PublishAsync(w, ct);
+        Tag("blob", w.SourceBlob); Tag("container", published.Container); Tag("superseded", published.Superseded);
+        if (published.Superseded)
+        {
+            log.LogWarning("{InstanceId}: {Blob} not published: {Reason}", w.InstanceId, w.SourceBlob, published.SupersededBecause);
+            return published;
+        }
+        long bytes = (await blobs.PropertiesAsync(published.Container, w.OutputName, ct))?.ContentLength ?? 0;
+        var container = new KeyValuePair<string, object?>("container", published.Container);
+        double? latency = w.SourceModified == default ? null : (DateTimeOffset.UtcNow - w.SourceModified).TotalSeconds;
+        if (latency is { } l) PipelineTelemetry.Latency.Record(l, container);
+        if (!w.QcPassed) PipelineTelemetry.Quarantined.Add(1, new KeyValuePair<string, object?>("reason", "qc-failed"));
+        Tag("bytes", bytes); Tag("latency_seconds", latency);
+        log.LogInformation("{InstanceId}: {Blob} published to {Container}/{Output} ({Bytes} bytes, QC {QcVerdict}), {LatencySeconds:F1} s after upload",
+            w.InstanceId, w.SourceBlob, published.Container, w.OutputName, bytes, w.QcPassed ? "pass" : "fail", latency);
+        return published;
+    }
+
+    private async Task<Published> PublishAsync(PublishWork w, CancellationToken ct)
     {
         string container = w.QcPassed ? Containers.Outbox : Containers.Quarantine;
         var version = new SourceVersion(w.SourceETag, w.SourceModified);

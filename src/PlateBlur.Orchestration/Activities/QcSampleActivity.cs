@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Qc;
 using PlateBlur.Core.Reports;
@@ -11,7 +12,7 @@ namespace PlateBlur.Orchestration.Activities;
 /// <summary>Step 6: re-detects K sampled output frames (seeded by the instance id) at a lower threshold than the pipeline used,
 /// writes the contact sheet and the QC section of the report. Any residual plate fails QC.</summary>
 [DurableTask(Name)]
-public sealed class QcSampleActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<QcWork, QcOutcome>
+public sealed class QcSampleActivity(BlobStore blobs, AnonymizerPool detectors, ILogger<QcSampleActivity> log) : PipelineActivity<QcWork, QcOutcome>(log)
 {
     public const string Name = "QcSample";
 
@@ -33,6 +34,12 @@ public sealed class QcSampleActivity(BlobStore blobs, AnonymizerPool detectors) 
         await blobs.UploadAsync(sheet, Containers.Work, sheetBlob, "image/png", ct);
         report = report with { Qc = qc with { ContactSheet = Path.GetFileName(w.OutputName) + ".qc.png" } };
         await blobs.UploadTextAsync(JsonSerializer.Serialize(report, AnonymizationReport.Json), Containers.Work, w.ReportBlob, ct);
-        return new QcOutcome(qc.Passed, qc.Samples, qc.Results.Sum(r => r.Residual.Count), sheetBlob, sw.Elapsed.TotalSeconds);
+        int residual = qc.Results.Sum(r => r.Residual.Count);
+        string verdict = qc.Passed ? "pass" : "fail";
+        PipelineTelemetry.QcVerdicts.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
+        Tag("blob", w.OutputName); Tag("qc_verdict", verdict); Tag("qc_samples", qc.Samples); Tag("qc_residual", residual);
+        log.Log(qc.Passed ? LogLevel.Information : LogLevel.Warning, "{InstanceId}: QC of {Blob}: {QcVerdict}, {Residual} residual plate(s) in {Samples} sampled frames at threshold {Threshold} in {DurationSeconds:F2} s",
+            w.InstanceId, w.OutputName, verdict, residual, qc.Samples, qc.Threshold, sw.Elapsed.TotalSeconds);
+        return new QcOutcome(qc.Passed, qc.Samples, residual, sheetBlob, sw.Elapsed.TotalSeconds);
     }
 }

@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Media;
 using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
 
-public sealed record SplitWork(MediaJob Job, SegmentPlan Plan);
+public sealed record SplitWork(MediaJob Job, SegmentPlan Plan) : Traced;
 
 /// <summary>Step 3: cuts the video into work/&lt;id&gt;/split/ (stream copy at keyframes; re-encoded with forced keyframes when they are too sparse).</summary>
 [DurableTask(Name)]
-public sealed class SplitActivity(BlobStore blobs) : PipelineActivity<SplitWork, SplitOutcome>
+public sealed class SplitActivity(BlobStore blobs, ILogger<SplitActivity> log) : PipelineActivity<SplitWork, SplitOutcome>(log)
 {
     public const string Name = "Split";
 
@@ -27,6 +28,10 @@ public sealed class SplitActivity(BlobStore blobs) : PipelineActivity<SplitWork,
             names.Add(WorkNames.SplitSegment(id, i));
             await blobs.UploadAsync(files[i], Containers.Work, names[^1], "video/x-nut", ct);
         }
+        long bytes = files.Sum(f => new FileInfo(f).Length);
+        Tag("blob", work.Job.BlobName); Tag("segments", files.Count); Tag("bytes", bytes); Tag("re_encoded", reEncoded);
+        log.LogInformation("{InstanceId}: {Blob} split into {Segments} segments ({Bytes} bytes, {Mode}) in {DurationSeconds:F2} s",
+            id, work.Job.BlobName, files.Count, bytes, reEncoded ? "re-encoded with forced keyframes" : "stream copy", sw.Elapsed.TotalSeconds);
         return new SplitOutcome(names, work.Plan.Segments.Select(s => s.EndFrame - s.FirstFrame).ToList(), reEncoded, sw.Elapsed.TotalSeconds);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
@@ -10,7 +11,7 @@ namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>Step 5, fan-in: joins the segments, muxes the source's audio and metadata back by stream copy, and verifies the result against the source.</summary>
 [DurableTask(Name)]
-public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors) : PipelineActivity<StitchWork, StitchOutcome>
+public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, ILogger<StitchActivity> log) : PipelineActivity<StitchWork, StitchOutcome>(log)
 {
     public const string Name = "Stitch";
 
@@ -52,26 +53,24 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors) : 
         }
         catch (MediaException e)
         {
+            Tag("blob", w.SourceBlob); Tag("verified", false);
+            log.LogWarning(e, "{InstanceId}: {Blob} stitched output failed verification ({Error}) after {DurationSeconds:F2} s", w.InstanceId, w.SourceBlob, e.Error, sw.Elapsed.TotalSeconds);
             return new StitchOutcome(false, e.Message, null, null, 0, 0, 0, sw.Elapsed.TotalSeconds);
         }
 
-        var report = new AnonymizationReport
-        {
-            Kind = "video",
-            Input = VideoAnonymizer.Facts(source with { Path = w.SourceBlob }, timeline),
-            Output = VideoAnonymizer.Facts(outInfo with { Path = w.OutputName }, outTimeline),
-            Model = await detectors.ModelFactsAsync(ct),
-            Options = options,
-            Counts = new Counts(timeline.FrameCount, frames.Count, frames.Sum(f => f.Boxes.Count), w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences)),
-            Timings = timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds },
-            PeakMemoryMb = ProcessStats.PeakMemoryMb(),
-            Frames = frames.OrderBy(f => f.Index).ToList(),
-            Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
-            Pipeline = new PipelineFacts(w.InstanceId, w.Segments.Count, w.Split.ReEncoded, w.Split.Seconds, w.Segments.Max(s => s.Seconds), sw.Elapsed.TotalSeconds),
-        };
+        var report = ReportBuilder.InPipeline(
+            ReportBuilder.Video(source, timeline, outInfo, outTimeline, plan, await detectors.ModelFactsAsync(ct), options,
+                timeline.FrameCount, frames, w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences),
+                timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds }),
+            w.SourceBlob, w.OutputName,
+            new PipelineFacts(w.InstanceId, w.Segments.Count, w.Split.ReEncoded, w.Split.Seconds, w.Segments.Max(s => s.Seconds), sw.Elapsed.TotalSeconds));
         string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);
         await blobs.UploadAsync(output, Containers.Work, resultBlob, BlobStore.ContentTypeOf(w.OutputName), ct);
         await blobs.UploadTextAsync(JsonSerializer.Serialize(report, AnonymizationReport.Json), Containers.Work, reportBlob, ct);
+        long bytes = new FileInfo(output).Length;
+        Tag("blob", w.SourceBlob); Tag("verified", true); Tag("frames", outTimeline.FrameCount); Tag("masks", report.Counts.Masks); Tag("bytes", bytes);
+        log.LogInformation("{InstanceId}: {Blob} stitched from {Segments} segments: {Frames} frames, {Streams} streams, {Masks} masks, {Bytes} bytes, verified in {DurationSeconds:F2} s",
+            w.InstanceId, w.SourceBlob, w.Segments.Count, outTimeline.FrameCount, outInfo.StreamCount, report.Counts.Masks, bytes, sw.Elapsed.TotalSeconds);
         return new StitchOutcome(true, null, resultBlob, reportBlob, outTimeline.FrameCount, outTimeline.DurationNs / 1e9, outInfo.StreamCount, sw.Elapsed.TotalSeconds);
     }
 }

@@ -55,7 +55,7 @@ public sealed class InboxStarter(PlateBlurOptions options, JobLedger ledger, Ins
         }
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(AnonymizeMediaOrchestrator.Name, new MediaJob(id, blobName, etag.Trim('"'), size, Settings),
+            await client.ScheduleNewOrchestrationInstanceAsync(AnonymizeMediaOrchestrator.Name, new MediaJob(id, blobName, etag.Trim('"'), size, Settings) { TraceParent = PipelineTelemetry.NewTraceParent() },
                 new StartOrchestrationOptions(id), ct);
         }
         catch (Exception e) when (e.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase) || e.GetType().Name.Contains("AlreadyExists"))

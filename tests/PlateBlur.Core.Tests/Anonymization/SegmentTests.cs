@@ -40,9 +40,9 @@ public class SegmentTests(ModelFixture model) : IClassFixture<ModelFixture>
             var one = single[f]; var two = split.GetValueOrDefault(f) ?? [];
             Assert.Contains(one, m => m.Detected);
             foreach (var m in one.Where(m => m.Detected))
-                Assert.True(PlateBlur.Core.Evaluation.Matcher.Coverage(m.Box, two.Select(b => b.Box).ToList()) >= 0.95, $"frame {f}: one-pass detection {m.Box} is not covered by the split masks");
+                Assert.True(PlateBlur.Evaluation.Matcher.Coverage(m.Box, two.Select(b => b.Box).ToList()) >= 0.95, $"frame {f}: one-pass detection {m.Box} is not covered by the split masks");
             foreach (var m in two.Where(m => m.Detected))
-                Assert.True(PlateBlur.Core.Evaluation.Matcher.Coverage(m.Box, one.Select(b => b.Box).ToList()) >= 0.95, $"frame {f}: split detection {m.Box} is not covered by the one-pass masks");
+                Assert.True(PlateBlur.Evaluation.Matcher.Coverage(m.Box, one.Select(b => b.Box).ToList()) >= 0.95, $"frame {f}: split detection {m.Box} is not covered by the one-pass masks");
         }
         Assert.Equal(single.Keys.Order(), split.Keys.Order());
     }

@@ -1,5 +1,5 @@
 using PlateBlur.Core.Anonymization;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Redaction;
 using PlateBlur.Testing;

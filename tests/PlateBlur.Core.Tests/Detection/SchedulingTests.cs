@@ -1,7 +1,7 @@
 using System.Globalization;
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Detection;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Testing;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
 using PlateBlur.Core.Detection;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Tracking;
 
 namespace PlateBlur.Core.Tests.Tracking;

@@ -43,7 +43,7 @@ public class TrackerTests
             var t = new Tracker(new TrackingOptions(GapSeconds: 3 / 30.0, ExtendSeconds: 2 / 30.0, UncertainPad: pad, CoastSeconds: 0 / 30.0));
             for (int f = 0; f < 12; f++) t.Add(f, f % 3 == 0 ? [new Detection(new BoxF(100 + 4 * f, 100 + Shake(f), 40, 12), 0.8f)] : []);
             bool all = Enumerable.Range(1, 8).Where(f => f % 3 != 0).All(f =>
-                PlateBlur.Core.Evaluation.Matcher.Coverage(new BoxF(100 + 4 * f, 100 + Shake(f), 40, 12), t.MasksFor(f).Select(m => m.Box).ToList()) >= 0.9);
+                PlateBlur.Evaluation.Matcher.Coverage(new BoxF(100 + 4 * f, 100 + Shake(f), 40, 12), t.MasksFor(f).Select(m => m.Box).ToList()) >= 0.9);
             Assert.Equal(expectCovered, all);
         }
     }
@@ -126,7 +126,7 @@ public class TrackerTests
         Assert.Empty(Tracks(25));
         // It coasts along its motion: at frame 24 the mask still covers where the plate has moved (3 px a frame).
         var plate = new BoxF(100 + 3 * 24, 100, 40, 12);
-        Assert.True(PlateBlur.Core.Evaluation.Matcher.Coverage(plate, t.MasksFor(24).Select(m => m.Box).ToList()) >= 0.9);
+        Assert.True(PlateBlur.Evaluation.Matcher.Coverage(plate, t.MasksFor(24).Select(m => m.Box).ToList()) >= 0.9);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public class TrackerTests
         Assert.InRange(v.X, 4.5f, 5.5f);
         Assert.InRange(v.Y, -1.5f, 1.5f); // two boxes alone would give -5 px a frame
         for (int f = 4; f < 10; f++)
-            Assert.True(PlateBlur.Core.Evaluation.Matcher.Coverage(Plate(f), t.MasksFor(f).Select(m => m.Box).ToList()) >= 0.9, $"frame {f}");
+            Assert.True(PlateBlur.Evaluation.Matcher.Coverage(Plate(f), t.MasksFor(f).Select(m => m.Box).ToList()) >= 0.9, $"frame {f}");
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public class TrackerTests
         {
             var m = Assert.Single(t.MasksFor(f));
             Assert.Equal(MaskKind.Detected, m.Kind);
-            Assert.True(PlateBlur.Core.Evaluation.Matcher.Coverage(Plate(f), [m.Box]) >= 0.99, $"frame {f}: {m.Box}");
+            Assert.True(PlateBlur.Evaluation.Matcher.Coverage(Plate(f), [m.Box]) >= 0.99, $"frame {f}: {m.Box}");
         }
     }
 

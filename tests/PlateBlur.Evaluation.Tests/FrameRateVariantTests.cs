@@ -1,8 +1,8 @@
 using PlateBlur.Core.Detection;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Testing;
 
-namespace PlateBlur.Core.Tests.Evaluation;
+namespace PlateBlur.Evaluation.Tests;
 
 public class FrameRateVariantTests
 {

@@ -1,6 +1,6 @@
 using PlateBlur.Core.Detection;
 
-namespace PlateBlur.Core.Evaluation;
+namespace PlateBlur.Evaluation;
 
 /// <summary>How ground-truth plates are scored against detections and masks.</summary>
 public static class Matcher

@@ -1,7 +1,7 @@
 using PlateBlur.Core.Detection;
 using PlateBlur.Core.Media;
 
-namespace PlateBlur.Core.Evaluation;
+namespace PlateBlur.Evaluation;
 
 /// <summary>A partial occlusion: a dark bar over part of the plate during some frames.</summary>
 public sealed record Occlusion(int FromFrame, int ToFrame, double Share, bool FromLeft);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using PlateBlur.Core.Media;
 
-namespace PlateBlur.Core.Evaluation;
+namespace PlateBlur.Evaluation;
 
 /// <summary>One way to score an annotated clip: at its own rate (<see cref="Step"/> 1) or keeping every <see cref="Step"/>-th frame.</summary>
 /// <param name="Spec">As written on the command line: "native", a target rate such as "10" (the step is chosen per clip), or "every3".</param>

@@ -3,7 +3,7 @@ using System.Text.Json;
 using PlateBlur.Core.Detection;
 using PlateBlur.Core.Media;
 
-namespace PlateBlur.Core.Evaluation;
+namespace PlateBlur.Evaluation;
 
 /// <summary>A photo with its ground-truth plate boxes (pixels, top-left origin, upright picture).</summary>
 public sealed record AnnotatedImage(string Image, IReadOnlyList<BoxF> Plates);

@@ -2,7 +2,7 @@ using System.Globalization;
 using PlateBlur.Core.Detection;
 using PlateBlur.Core.Reports;
 
-namespace PlateBlur.Core.Evaluation;
+namespace PlateBlur.Evaluation;
 
 /// <summary>How one annotated clip fared: plate-frames leaked (less than 90 % covered) and the longest leaked run per plate.</summary>
 public sealed record ClipScore(

@@ -4,7 +4,7 @@ using PlateBlur.Core.Media;
 using PlateBlur.Core.Redaction;
 using PlateBlur.Core.Tracking;
 
-namespace PlateBlur.Core.Evaluation;
+namespace PlateBlur.Evaluation;
 
 using Detection = PlateBlur.Core.Detection.Detection;
 
@@ -47,7 +47,7 @@ public static class PhotoEvaluator
             if (qc != null)
             {
                 var covered = found.Select(d => Redactor.Covered(d.Box, redaction, photo.Width, photo.Height)).ToList();
-                residual = Qc.QcSampler.Residual(qc.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height)), covered).Count;
+                residual = Core.Qc.QcSampler.Residual(qc.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height)), covered).Count;
             }
             results.Add(new ImageResult(item.Image, photo.Width, photo.Height, item.Plates, raw, detect, endToEnd, residual));
             progress?.Report(i + 1);

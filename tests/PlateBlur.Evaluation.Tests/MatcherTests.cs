@@ -1,8 +1,9 @@
+using PlateBlur.Core;
 using PlateBlur.Core.Detection;
-using PlateBlur.Core.Evaluation;
+using PlateBlur.Evaluation;
 using PlateBlur.Core.Reports;
 
-namespace PlateBlur.Core.Tests.Evaluation;
+namespace PlateBlur.Evaluation.Tests;
 
 public class MatcherTests
 {
