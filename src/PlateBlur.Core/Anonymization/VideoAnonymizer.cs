@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PlateBlur.Core.Detection;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
 
@@ -10,7 +11,7 @@ public static class VideoAnonymizer
 {
     public static async Task<AnonymizationReport> RunAsync(
         MediaInfo source, string outputPath, FrameScanner scanner, ModelFacts model, PlateBlurOptions options, bool overwrite,
-        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default, Action? beforeCommit = null)
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default, Action? beforeCommit = null, EditsSource? edits = null)
     {
         var total = Stopwatch.StartNew();
         var video = source.RequireVideo();
@@ -19,10 +20,11 @@ public static class VideoAnonymizer
         options.Limits().CheckFrames(Path.GetFileName(source.Path), timeline.FrameCount);
         if (timeline.FrameCount == 0) throw new MediaException(MediaError.Corrupt, $"{Path.GetFileName(source.Path)} has a video stream without frames.");
 
+        var resolved = edits == null ? null : await edits.ResolveVideoAsync(source.Path, video, timeline, options.TrackingOptions(), ct);
         using var partial = new PartialFile(outputPath);
         using var videoPart = new PartialFile(Path.ChangeExtension(outputPath, ".mp4"), "partial-video");
         var encode = new EncodeSettings(plan.VideoEncoder, options.Crf, options.Preset);
-        var segment = await SegmentProcessor.ProcessAsync(source, timeline, 0, timeline.FrameCount, 0, videoPart.TempPath, scanner, options, encode, progress, ct);
+        var segment = await SegmentProcessor.ProcessAsync(source, timeline, 0, timeline.FrameCount, 0, videoPart.TempPath, scanner, options, encode, progress, ct, resolved);
 
         var clock = Stopwatch.StartNew();
         await Muxer.MuxAsync([videoPart.TempPath], [timeline.PtsNs[0], timeline.PtsNs[0] + timeline.DurationNs], source, plan, partial.TempPath, options.KeepLocation, ct);
@@ -40,6 +42,8 @@ public static class VideoAnonymizer
         var dropped = source.OtherStreams.Where(s => !(plan.CopySubtitles && s.Contains(":subtitle:"))).ToList();
         if (dropped.Count > 0) warnings.Add($"streams not carried over (may hold location or telemetry): {string.Join(", ", dropped)}");
 
+        var editsReport = resolved?.Report(edits!.File, segment.Dropped ?? new Dictionary<int, long>(), segment.DroppedMasks ?? [], segment.Masks);
+        if (editsReport != null) warnings.AddRange(editsReport.Warnings);
         var timings = segment.Timings with { Mux = mux, Verify = verify, Total = total.Elapsed.TotalSeconds };
         return new AnonymizationReport
         {
@@ -54,6 +58,8 @@ public static class VideoAnonymizer
             Warnings = warnings,
             Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
             Frames = segment.Masks,
+            MasksByClass = AnonymizationReport.CountByClass(segment.Masks),
+            Edits = editsReport,
         };
     }
 

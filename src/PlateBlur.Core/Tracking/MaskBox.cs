@@ -3,7 +3,7 @@ using PlateBlur.Core.Detection;
 namespace PlateBlur.Core.Tracking;
 
 /// <summary>Why a frame is masked at a place.</summary>
-public enum MaskKind { Detected, Interpolated, Extended, FailSecure }
+public enum MaskKind { Detected, Interpolated, Extended, FailSecure, Manual }
 
 /// <summary>A region to cover in one frame, with the track it belongs to.</summary>
 public readonly record struct MaskBox(BoxF Box, int TrackId, MaskKind Kind, PointF[]? Corners = null);
