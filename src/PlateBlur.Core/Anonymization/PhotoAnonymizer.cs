@@ -28,14 +28,14 @@ public static class PhotoAnonymizer
 
     public static async Task<AnonymizationReport> RunAsync(
         MediaInfo source, string outputPath, FrameScanner scanner, ModelFacts model, PlateBlurOptions options, bool overwrite, CancellationToken ct = default,
-        Action? beforeCommit = null, EditsSource? edits = null)
+        Action? beforeCommit = null, EditsSource? edits = null, ResolvedEdits? resolvedEdits = null)
     {
         var total = Stopwatch.StartNew();
         var format = Photo.FormatFor(outputPath);
         var clock = Stopwatch.StartNew();
         var photo = await Task.Run(() => Photo.Load(source.Path), ct);
         double decode = clock.Elapsed.TotalSeconds;
-        var resolved = edits?.ResolvePhoto(photo.Width, photo.Height);
+        var resolved = resolvedEdits ?? edits?.ResolvePhoto(photo.Width, photo.Height);
         var dropped = new Dictionary<int, long>();
         var removed = new List<MaskBox>();
         var (found, masks, detect, redact) = DetectAndMask(photo, scanner, options, resolved, dropped, removed);
@@ -60,7 +60,7 @@ public static class PhotoAnonymizer
         }
         var records = masks.Select(Record).ToList();
         List<FrameMasks> frames = records.Count > 0 ? [new FrameMasks(0, 0, records)] : [];
-        var editsReport = resolved?.Report(edits!.File, dropped, removed.Count > 0 ? [new FrameMasks(0, 0, removed.Select(Record).ToList())] : [], frames);
+        var editsReport = resolved?.Report(dropped, removed.Count > 0 ? [new FrameMasks(0, 0, removed.Select(Record).ToList())] : [], frames);
         var outInfo = await MediaProbe.ProbeAsync(partial.FinalPath, ct, workFile: true);
         return new AnonymizationReport
         {

@@ -42,7 +42,7 @@ public static class VideoAnonymizer
         var dropped = source.OtherStreams.Where(s => !(plan.CopySubtitles && s.Contains(":subtitle:"))).ToList();
         if (dropped.Count > 0) warnings.Add($"streams not carried over (may hold location or telemetry): {string.Join(", ", dropped)}");
 
-        var editsReport = resolved?.Report(edits!.File, segment.Dropped ?? new Dictionary<int, long>(), segment.DroppedMasks ?? [], segment.Masks);
+        var editsReport = resolved?.Report(segment.Dropped ?? new Dictionary<int, long>(), segment.DroppedMasks ?? [], segment.Masks);
         if (editsReport != null) warnings.AddRange(editsReport.Warnings);
         var timings = segment.Timings with { Mux = mux, Verify = verify, Total = total.Elapsed.TotalSeconds };
         return new AnonymizationReport

@@ -13,7 +13,7 @@ public static class EditsResolver
 {
     private const int BackChunk = 48;
 
-    public static ResolvedEdits ForPhoto(ValidEdits edits, string? sha256)
+    public static ResolvedEdits ForPhoto(ValidEdits edits, string? sha256, string? file = null)
     {
         var boxes = new List<ManualBox>();
         for (int i = 0; i < edits.Regions.Count; i++)
@@ -21,11 +21,11 @@ public static class EditsResolver
             var k = edits.Regions[i].Keys[0];
             boxes.Add(Box(i, k.Box, k));
         }
-        return new ResolvedEdits(sha256, Summaries(edits), edits.DropTracks, boxes.Count > 0 ? [new ManualFrame(0, boxes)] : []);
+        return new ResolvedEdits(sha256, Summaries(edits), edits.DropTracks, boxes.Count > 0 ? [new ManualFrame(0, boxes)] : [], file);
     }
 
     public static async Task<ResolvedEdits> ResolveAsync(ValidEdits edits, string? sha256, string path, VideoStreamInfo video, FrameTimeline timeline,
-        TrackingOptions tracking, CancellationToken ct = default)
+        TrackingOptions tracking, CancellationToken ct = default, string? file = null)
     {
         var perFrame = new SortedDictionary<long, List<ManualBox>>();
         void Put(long f, ManualBox b) { if (!perFrame.TryGetValue(f, out var l)) perFrame[f] = l = []; l.Add(b); }
@@ -47,7 +47,7 @@ public static class EditsResolver
                 for (long f = r.FirstFrame; f <= r.LastFrame; f++) Put(f, Box(i, boxes[i][f], KeyAtOrBefore(r, f)));
         }
         var frames = perFrame.Select(p => new ManualFrame(p.Key, p.Value.Select(b => Clip(b, video.Width, video.Height)).ToList())).ToList();
-        return new ResolvedEdits(sha256, Summaries(edits), edits.DropTracks, frames);
+        return new ResolvedEdits(sha256, Summaries(edits), edits.DropTracks, frames, file);
     }
 
     private static List<RegionSummary> Summaries(ValidEdits e) =>
@@ -237,13 +237,17 @@ public sealed record EditsSource(EditsDocument Document, string Sha256, string F
         return new EditsSource(doc, sha, Path.GetFileName(path));
     }
 
+    /// <summary>Parses an edits file's bytes (a blob); <paramref name="name"/> names it in errors and the report.</summary>
+    public static EditsSource Parse(byte[] bytes, string name) =>
+        new(EditsDocument.Parse(bytes, name), Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant(), name);
+
     /// <summary>Validates against a video's frames and follows its regions (the same for a local run and the pipeline's Plan step).</summary>
     public async Task<ResolvedEdits> ResolveVideoAsync(string path, VideoStreamInfo video, FrameTimeline timeline, TrackingOptions tracking, CancellationToken ct = default)
     {
         var valid = Document.Validate(video.Width, video.Height, timeline.PtsNs, File);
-        return await EditsResolver.ResolveAsync(valid, Sha256, path, video, timeline, tracking, ct);
+        return await EditsResolver.ResolveAsync(valid, Sha256, path, video, timeline, tracking, ct, File);
     }
 
     /// <summary>Validates against a photo (one frame, index 0, time 0).</summary>
-    public ResolvedEdits ResolvePhoto(int width, int height) => EditsResolver.ForPhoto(Document.Validate(width, height, [0L], File), Sha256);
+    public ResolvedEdits ResolvePhoto(int width, int height) => EditsResolver.ForPhoto(Document.Validate(width, height, [0L], File), Sha256, File);
 }

@@ -7,7 +7,8 @@ namespace PlateBlur.Core.Edits;
 
 /// <summary>Edits turned into what every frame needs: each manual region's box per frame (followed through its span once, over the
 /// whole source, so a local run and the pipeline's segments mask the same boxes) and the track ids to drop.</summary>
-public sealed record ResolvedEdits(string? Sha256, IReadOnlyList<RegionSummary> Regions, IReadOnlyList<int> DropTracks, IReadOnlyList<ManualFrame> Frames)
+/// <param name="File">The edits file's name (or blob name in the pipeline).</param>
+public sealed record ResolvedEdits(string? Sha256, IReadOnlyList<RegionSummary> Regions, IReadOnlyList<int> DropTracks, IReadOnlyList<ManualFrame> Frames, string? File = null)
 {
     private Dictionary<long, ManualFrame>? _byFrame;
     private HashSet<int>? _drop;
@@ -47,14 +48,14 @@ public sealed record ResolvedEdits(string? Sha256, IReadOnlyList<RegionSummary> 
         ?? throw new InvalidDataException("resolved edits: empty");
 
     /// <summary>What the report says about the edits, once the render knows which masks were dropped.</summary>
-    public EditsReport Report(string? file, IReadOnlyDictionary<int, long> droppedCounts, IReadOnlyList<FrameMasks> droppedMasks, IReadOnlyList<FrameMasks> frames)
+    public EditsReport Report(IReadOnlyDictionary<int, long> droppedCounts, IReadOnlyList<FrameMasks> droppedMasks, IReadOnlyList<FrameMasks> frames)
     {
         var perRegion = new long[Regions.Count];
         foreach (var f in frames) foreach (var b in f.Boxes) if (b.Track < 0 && RegionOf(b.Track) < perRegion.Length) perRegion[RegionOf(b.Track)]++;
         var warnings = DropTracks.Where(t => droppedCounts.GetValueOrDefault(t) == 0)
             .Select(t => $"dropTracks: track {t} masks nothing in this render (unknown id? ids come from the report of a render of the same input with the same options)")
             .ToList();
-        return new EditsReport(file, Sha256,
+        return new EditsReport(File, Sha256,
             Regions.Select((r, i) => r with { Masks = perRegion[i] }).ToList(),
             DropTracks.Select(t => new DroppedTrack(t, droppedCounts.GetValueOrDefault(t))).ToList(),
             droppedMasks, warnings);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
 using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration.Storage;
@@ -24,7 +25,9 @@ public sealed class AnonymizePhotoActivity(BlobStore blobs, AnonymizerPool detec
         {
             var info = await MediaProbe.ProbeAsync(path, ct);
             using var lease = await detectors.RentAsync(ct);
-            var report = await PhotoAnonymizer.RunAsync(info, output, lease.Anonymizer.Scanner, lease.Anonymizer.Model, detectors.Options, overwrite: true, ct);
+            var edits = w.EditsBlob == null ? null : ResolvedEdits.FromJson(await blobs.ReadTextAsync(Containers.Work, w.EditsBlob, ct));
+            var report = await PhotoAnonymizer.RunAsync(info, output, lease.Anonymizer.Scanner, lease.Anonymizer.Model, detectors.Options, overwrite: true, ct,
+                resolvedEdits: edits);
             report = report with
             {
                 Input = report.Input with { Path = w.SourceBlob },

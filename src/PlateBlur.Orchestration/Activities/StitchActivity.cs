@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
 using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration.Storage;
@@ -25,6 +26,8 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors) : 
         var parts = new List<string>();
         var frames = new List<FrameMasks>();
         var timings = new StageTimings(0, 0, 0, 0, 0, 0, 0, 0);
+        var dropped = new Dictionary<int, long>();
+        var droppedMasks = new List<FrameMasks>();
         foreach (var s in w.Segments.OrderBy(s => s.Index))
         {
             string part = local.File($"part-{s.Index:0000}.mp4");
@@ -33,6 +36,8 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors) : 
             var masks = JsonSerializer.Deserialize<SegmentMasks>(await blobs.ReadTextAsync(Containers.Work, s.MasksBlob, ct), AnonymizationReport.Json)!;
             frames.AddRange(masks.Frames);
             timings = timings.Add(masks.Timings);
+            foreach (var (id, n) in masks.Dropped ?? new Dictionary<int, long>()) dropped[id] = dropped.GetValueOrDefault(id) + n;
+            droppedMasks.AddRange(masks.DroppedMasks ?? []);
         }
 
         var options = detectors.Options;
@@ -55,6 +60,9 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors) : 
             return new StitchOutcome(false, e.Message, null, null, 0, 0, 0, sw.Elapsed.TotalSeconds);
         }
 
+        var edits = w.EditsBlob == null ? null : ResolvedEdits.FromJson(await blobs.ReadTextAsync(Containers.Work, w.EditsBlob, ct));
+        frames = frames.OrderBy(f => f.Index).ToList();
+        var editsReport = edits?.Report(dropped, droppedMasks.OrderBy(f => f.Index).ToList(), frames);
         var report = new AnonymizationReport
         {
             Kind = "video",
@@ -65,7 +73,10 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors) : 
             Counts = new Counts(timeline.FrameCount, frames.Count, frames.Sum(f => f.Boxes.Count), w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences)),
             Timings = timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds },
             PeakMemoryMb = ProcessStats.PeakMemoryMb(),
-            Frames = frames.OrderBy(f => f.Index).ToList(),
+            Frames = frames,
+            MasksByClass = AnonymizationReport.CountByClass(frames),
+            Edits = editsReport,
+            Warnings = editsReport?.Warnings ?? [],
             Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
             Pipeline = new PipelineFacts(w.InstanceId, w.Segments.Count, w.Split.ReEncoded, w.Split.Seconds, w.Segments.Max(s => s.Seconds), sw.Elapsed.TotalSeconds),
         };
