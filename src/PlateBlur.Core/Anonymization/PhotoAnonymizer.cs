@@ -20,7 +20,7 @@ public static class PhotoAnonymizer
         double detect = clock.Elapsed.TotalSeconds;
         clock.Restart();
         // A photo's track ids are its detections' places in the scanner's (deterministic) order, from 1.
-        var masks = found.Select((d, i) => new MaskBox(d.Box, i + 1, MaskKind.Detected, d.Corners)).ToList();
+        var masks = found.Select((d, i) => new MaskBox(d.Box, i + 1, MaskKind.Detected, d.Corners, d.Score)).ToList();
         edits?.Apply(0, masks, dropped ?? [], removed ?? []);
         Redactor.Apply(photo.Rgba, photo.Width, photo.Height, masks, options.RedactionOptions());
         return (found, masks, detect, clock.Elapsed.TotalSeconds);
@@ -56,7 +56,8 @@ public static class PhotoAnonymizer
         {
             var b = Redactor.Covered(m.Box, redaction, photo.Width, photo.Height);
             return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString(),
-                m.Kind == MaskKind.Manual ? resolved?.ClassOf(m.TrackId) : null, m.Kind == MaskKind.Manual ? resolved?.RegionIdOf(m.TrackId) : null);
+                m.Kind == MaskKind.Manual ? resolved?.ClassOf(m.TrackId) : null, m.Kind == MaskKind.Manual ? resolved?.RegionIdOf(m.TrackId) : null,
+                m.Score > 0 ? MathF.Round(m.Score, 3) : null);
         }
         var records = masks.Select(Record).ToList();
         List<FrameMasks> frames = records.Count > 0 ? [new FrameMasks(0, 0, records)] : [];

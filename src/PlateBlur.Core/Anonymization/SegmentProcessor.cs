@@ -62,7 +62,8 @@ public static class SegmentProcessor
         {
             var b = Redactor.Covered(m.Box, redaction, f.Width, f.Height);
             return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString(),
-                m.Kind == MaskKind.Manual ? edits?.ClassOf(m.TrackId) : null, m.Kind == MaskKind.Manual ? edits?.RegionIdOf(m.TrackId) : null);
+                m.Kind == MaskKind.Manual ? edits?.ClassOf(m.TrackId) : null, m.Kind == MaskKind.Manual ? edits?.RegionIdOf(m.TrackId) : null,
+                m.Score > 0 ? MathF.Round(m.Score, 3) : null);
         }
 
         async Task FinalizeAsync(YuvFrame f)

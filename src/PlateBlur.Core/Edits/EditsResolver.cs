@@ -92,6 +92,7 @@ public static class EditsResolver
     private sealed class Follower(LumaPyramid reference, BoxF box, float minScore)
     {
         public LumaPyramid Reference { get; } = reference;
+        private readonly BoxF _key = box;
         private PointF _step;
         private bool _lost;
         public BoxF Position { get; private set; } = box;
@@ -102,12 +103,12 @@ public static class EditsResolver
             if (!_lost)
             {
                 var guess = new PointF(from.CenterX + _step.X, from.CenterY + _step.Y);
-                float radius = Math.Min(96, Math.Max(24, 0.5f * Math.Max(box.W, box.H))) + 0.5f * MathF.Sqrt(_step.X * _step.X + _step.Y * _step.Y);
-                var (m, score) = ImageMotion.Match(Reference, image, box, guess, radius);
+                float radius = Math.Min(96, Math.Max(24, 0.5f * Math.Max(_key.W, _key.H))) + 0.5f * MathF.Sqrt(_step.X * _step.X + _step.Y * _step.Y);
+                var (m, score) = ImageMotion.Match(Reference, image, _key, guess, radius);
                 if (score >= minScore)
                 {
                     _step = new PointF(m.CenterX - from.CenterX, m.CenterY - from.CenterY);
-                    return Position = BoxF.FromCenter(m.CenterX, m.CenterY, box.W, box.H);
+                    return Position = BoxF.FromCenter(m.CenterX, m.CenterY, _key.W, _key.H);
                 }
                 _lost = true;
             }

@@ -77,7 +77,8 @@ public sealed record FrameMasks(long Index, double Time, IReadOnlyList<MaskRecor
 /// zones, negative for a manual region (-1 for the edits file's first region, …).</param>
 /// <param name="Class">Set on manual regions (plate, face, screen, logo, document, other); absent means plate.</param>
 /// <param name="Region">The manual region's id in the edits file.</param>
-public sealed record MaskRecord(float X, float Y, float W, float H, int Track, string Kind, string? Class = null, string? Region = null);
+/// <param name="Score">The detector's score, on detected masks.</param>
+public sealed record MaskRecord(float X, float Y, float W, float H, int Track, string Kind, string? Class = null, string? Region = null, float? Score = null);
 
 /// <summary>Segments and stage times of a pipeline run.</summary>
 public sealed record PipelineFacts(string InstanceId, int Segments, bool SplitReEncoded, double SplitSeconds, double SlowestSegmentSeconds, double StitchSeconds);

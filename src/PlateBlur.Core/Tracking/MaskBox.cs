@@ -6,4 +6,5 @@ namespace PlateBlur.Core.Tracking;
 public enum MaskKind { Detected, Interpolated, Extended, FailSecure, Manual }
 
 /// <summary>A region to cover in one frame, with the track it belongs to.</summary>
-public readonly record struct MaskBox(BoxF Box, int TrackId, MaskKind Kind, PointF[]? Corners = null);
+/// <param name="Score">The detector's score where the mask is a detection (0 otherwise): the report keeps it for review.</param>
+public readonly record struct MaskBox(BoxF Box, int TrackId, MaskKind Kind, PointF[]? Corners = null, float Score = 0);

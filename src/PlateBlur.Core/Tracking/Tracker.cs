@@ -22,12 +22,13 @@ public sealed class Tracker(TrackingOptions options, int firstId = 1) : IDisposa
     private readonly SortedList<long, LumaPyramid> _images = [];
     /// <summary>The camera's motion from the previous added frame to each frame (frame pixels), where both pictures were given.</summary>
     private readonly Dictionary<long, PointF> _camera = [];
+    private readonly int _firstId = firstId;
     private int _nextId = firstId;
     private long _lastFrame = long.MinValue, _lastNs = long.MinValue;
     private long _stepNs = (long)(1e9 / NominalFps);
 
     public TrackingOptions Options => options;
-    public int TracksStarted => _nextId - firstId;
+    public int TracksStarted => _nextId - _firstId;
     public IReadOnlyList<Track> Tracks => _tracks;
 
     /// <summary>Adds a frame timed at <see cref="NominalFps"/> (frame / 30 s), without its picture.</summary>
@@ -191,9 +192,9 @@ public sealed class Tracker(TrackingOptions options, int firstId = 1) : IDisposa
             {
                 // A weak detection of a known plate is a poor view of it (dark, blocky, half hidden): its box is as uncertain as a guess.
                 if (hit.Score < options.ConfirmScore && Confirmed(t))
-                    masks.Add(new MaskBox(Uncertain(hit.Box), t.Id, MaskKind.Detected));
+                    masks.Add(new MaskBox(Uncertain(hit.Box), t.Id, MaskKind.Detected, Score: hit.Score));
                 else
-                    masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners));
+                    masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners, hit.Score));
                 continue;
             }
             int next = LowerBound(t.Hits.Keys, frame);
