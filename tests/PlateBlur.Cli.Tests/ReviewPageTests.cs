@@ -186,3 +186,89 @@ public class ReviewPageTests(ITestOutputHelper log)
         log.WriteLine($"screenshots in {shots}");
     }
 }
+
+/// <summary>The review server's boundaries, without a browser: loopback only, fixed routes, writes from its own page only, bad edits refused.</summary>
+public class ReviewServerTests
+{
+    [SharedFact]
+    public async Task Review_serves_only_its_files_on_loopback_and_refuses_foreign_hosts_origins_and_bad_edits()
+    {
+        using var dir = TestEnv.TempDir();
+        string src = Clips.Make(dir.File("clip.mp4"), seconds: 1);
+        var run = CliRunner.Run("anonymize", src, "-o", dir.File("out.mp4"), "--quiet");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        File.WriteAllText(dir.File("secret.txt"), "not for the page");
+
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "plateblur.dll"), "review", dir.File("out.mp4.report.json"), "--port", "0" }) psi.ArgumentList.Add(a);
+        psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
+        if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
+        using var p = Process.Start(psi)!;
+        try
+        {
+            string? line;
+            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) != null && !line.StartsWith("review: http://")) { }
+            Assert.NotNull(line);
+            var url = new Uri(line!.Split(' ')[1]);
+            Assert.Equal("127.0.0.1", url.Host);
+            using var http = new HttpClient { BaseAddress = url };
+
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/")).StatusCode);
+            var output = await http.GetAsync("/media/output");
+            Assert.Equal(new FileInfo(dir.File("out.mp4")).Length, (await output.Content.ReadAsByteArrayAsync()).Length);
+            // No route takes a path: neither traversal nor the source (not given) reaches anything.
+            foreach (var path in new[] { "/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/source", "/secret.txt", "/media/output/../../secret.txt" })
+            {
+                var r = await http.GetAsync(path);
+                Assert.True(r.StatusCode == System.Net.HttpStatusCode.NotFound, $"{path}: {r.StatusCode}");
+            }
+            // A page elsewhere that rebinds its name to 127.0.0.1 is refused (Host), and so is a write from another origin.
+            var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/info"); rebound.Headers.Host = "attacker.example";
+            Assert.Equal(System.Net.HttpStatusCode.MisdirectedRequest, (await http.SendAsync(rebound)).StatusCode);
+            const string good = """{ "schema": "plateblur.edits/1", "regions": [ { "class": "logo", "keys": [ { "frame": 3, "box": [10, 10, 40, 30] } ] } ] }""";
+            var foreign = new HttpRequestMessage(HttpMethod.Put, "/api/edits") { Content = new StringContent(good, System.Text.Encoding.UTF8, "application/json") };
+            foreign.Headers.Add("Origin", "http://attacker.example");
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await http.SendAsync(foreign)).StatusCode);
+            Assert.False(File.Exists(dir.File("out.mp4.edits.json")));
+
+            async Task<HttpResponseMessage> Put(string body)
+            {
+                var req = new HttpRequestMessage(HttpMethod.Put, "/api/edits") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+                req.Headers.Add("Origin", $"http://127.0.0.1:{url.Port}");
+                return await http.SendAsync(req);
+            }
+            var bad = await Put("""{ "schema": "plateblur.edits/1", "regions": [ { "class": "logo", "keys": [ { "frame": 3, "box": [9000, 10, 40, 30] } ] } ] }""");
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("outside the", await bad.Content.ReadAsStringAsync());
+            Assert.False(File.Exists(dir.File("out.mp4.edits.json")));
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await Put(good)).StatusCode);
+            Assert.Equal("logo", EditsDocument.Load(dir.File("out.mp4.edits.json")).Doc.Regions.Single().Class);
+        }
+        finally
+        {
+            if (!p.HasExited) { p.Kill(true); p.WaitForExit(10_000); }
+        }
+    }
+}
+
+public class AnonymizeEditsTests
+{
+    [SharedFact]
+    public void A_bad_edits_file_is_refused_in_one_line_before_anything_is_written()
+    {
+        using var dir = TestEnv.TempDir();
+        string src = Clips.Make(dir.File("clip.mp4"), seconds: 1);
+        File.WriteAllText(dir.File("e.edits.json"), """{ "schema": "plateblur.edits/2" }""");
+        var r = CliRunner.Run("anonymize", src, "-o", dir.File("out.mp4"), "--edits", dir.File("e.edits.json"), "--quiet");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("unknown schema \"plateblur.edits/2\"", Assert.Single(r.ErrorLines));
+        File.WriteAllText(dir.File("e.edits.json"), """{ "schema": "plateblur.edits/1", "regions": [ { "class": "screen", "span": { "fromFrame": 20, "toFrame": 5 }, "keys": [ { "frame": 6, "box": [1, 1, 9, 9] } ] } ] }""");
+        r = CliRunner.Run("anonymize", src, "-o", dir.File("out.mp4"), "--edits", dir.File("e.edits.json"), "--quiet");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("negative span", r.Stderr);
+        Assert.Equal(["clip.mp4", "e.edits.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order());
+        r = CliRunner.Run("anonymize", dir.Path, "-o", dir.File("out"), "--edits", dir.File("e.edits.json"), "--quiet");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--edits applies to one file", r.Stderr);
+    }
+}
