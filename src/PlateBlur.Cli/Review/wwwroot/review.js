@@ -56,6 +56,10 @@ async function load() {
   setMedia();
   renderLists();
   showFrame();
+  // Boxes are in stored-frame pixels; a player shows a rotated video upright, so outlines and drawing would not line up.
+  // Track ids are those of the render that made the report: the pipeline numbers each segment's tracks in its own block.
+  if (report.pipeline) status('this output came from the pipeline: its track ids are the pipeline\'s. Put the saved edits file at edits/<path>.edits.json and upload the source again; a local re-render numbers tracks differently.');
+  if (info.rotation) { $('draw').disabled = true; status(`this video is stored rotated by ${info.rotation}°: outlines and drawing are not supported yet (write the edits file by hand, docs/edits.md)`, true); }
 }
 
 function normalise(e) {
