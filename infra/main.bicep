@@ -116,7 +116,7 @@ var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 
 // Containers of the pipeline (PlateBlur.Orchestration Containers.All) and the dead-letter container for inbox events.
-var containers = ['inbox', 'outbox', 'quarantine', 'archive', 'work']
+var containers = ['inbox', 'outbox', 'quarantine', 'archive', 'work', 'edits']
 var deadLetterContainer = 'deadletter'
 
 // host.json: extensions.durableTask.hubName and storageProvider.partitionCount (a test keeps them in step).

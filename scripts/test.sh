@@ -15,6 +15,13 @@ if ! /usr/bin/python3 -c "import torch, onnx, cv2, numpy" 2>/dev/null; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-torch python3-onnx python3-opencv python3-numpy >/dev/null
 fi
+# The review page's browser test drives Debian's Chromium through Playwright (Playwright's own browser download is not used).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test: installing chromium with apt (review page browser test)" >&2
+  sudo_cmd=""; if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
 source scripts/azurite.sh
 trap stop_azurite EXIT
 if [ -z "${PLATEBLUR_SHARED:-}" ]; then

@@ -11,6 +11,7 @@ root.Subcommands.Add(EvalVideoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(UploadCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
+root.Subcommands.Add(ReviewCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 // --version prints the tool's version and the default model's name and sha256 (the built-in option printed the version only).
 foreach (var v in root.Options.OfType<VersionOption>()) v.Action = new VersionCommand.PrintVersion();

@@ -97,12 +97,14 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
                 await NotifyAsync(EventTypes.AnonymizationFailed, null, null, _probe.Reason, "kept");
                 return Outcome("rejected", null, _probe.Reason, "kept");
             }
+            // A refused edits file fails the run (the source stays in inbox/): publishing without the reviewer's corrections would ignore them.
+            if (_probe.EditsError != null) return await FailAsync(_probe.EditsError);
             string outputName = WorkNames.OutputName(job.BlobName, _probe.Kind);
             string resultBlob, reportBlob;
             if (_probe.Kind == "photo")
             {
                 ctx.SetCustomStatus(new { stage = "photo" });
-                var photo = await CallAsync<PhotoOutcome>(AnonymizePhotoActivity.Name, new PhotoWork(job.InstanceId, job.BlobName, outputName, job.ETag));
+                var photo = await CallAsync<PhotoOutcome>(AnonymizePhotoActivity.Name, new PhotoWork(job.InstanceId, job.BlobName, outputName, job.ETag, _probe.EditsBlob));
                 if (!photo.Ok) return await FailAsync(photo.Reason!);
                 (resultBlob, reportBlob, _frames, _masks) = (photo.ResultBlob!, photo.ReportBlob!, 1, photo.Masks);
             }
@@ -115,7 +117,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
                 var split = await CallAsync<SplitOutcome>(SplitActivity.Name, new SplitWork(job, plan));
                 var done = await FanOutAsync(plan, split, outputName);
                 ctx.SetCustomStatus(new { stage = "stitch", segments = _segments });
-                var stitch = await CallAsync<StitchOutcome>(StitchActivity.Name, new StitchWork(job.InstanceId, job.BlobName, outputName, plan, done, split, job.ETag));
+                var stitch = await CallAsync<StitchOutcome>(StitchActivity.Name, new StitchWork(job.InstanceId, job.BlobName, outputName, plan, done, split, job.ETag, _probe.EditsBlob));
                 _stages = new StageSeconds(split.Seconds, done.Max(d => d.Seconds), done.Sum(d => d.Seconds), stitch.Seconds, 0);
                 if (!stitch.Verified) return await FailAsync(stitch.Reason!);
                 (resultBlob, reportBlob, _frames, _masks, _tracks) = (stitch.ResultBlob!, stitch.ReportBlob!, stitch.Frames, done.Sum(d => d.Masks), done.Sum(d => d.Tracks));
@@ -155,7 +157,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
                 }
                 var work = new SegmentWork(job.InstanceId, job.BlobName, outputName, segs[i], split.SegmentBlobs[i],
                     i > 0 ? split.SegmentBlobs[i - 1] : null, i + 1 < segs.Count ? split.SegmentBlobs[i + 1] : null,
-                    job.Settings.OverlapFrames, _probe!.Rotation);
+                    job.Settings.OverlapFrames, _probe!.Rotation, _probe.EditsBlob);
                 running.Add(CallAsync<SegmentOutcome>(ProcessSegmentActivity.Name, work));
             }
             foreach (var t in running) finished.Add(await t);

@@ -13,25 +13,29 @@ public sealed record MediaJob(string InstanceId, string BlobName, string ETag, l
 public sealed record PipelineSettings(double SegmentSeconds, int OverlapFrames, int MaxSegmentsInFlight, string SourcePolicy, int ActivityAttempts = 3);
 
 /// <summary>What the probe decided: accepted as video or photo, or rejected with a reason.</summary>
+/// <param name="EditsBlob">The edits (edits/&lt;source&gt;.edits.json) resolved over the whole source, in work/ (null: none).</param>
+/// <param name="EditsError">Why the edits blob was refused (the run then fails; the source stays in inbox/).</param>
 public sealed record ProbeOutcome(bool Accepted, string Kind, string? Reason, double DurationSeconds, long FrameCount, int Width, int Height, int AudioStreams, int Rotation = 0,
-    bool Superseded = false, DateTimeOffset SourceModified = default, string? ReasonCode = null);
+    bool Superseded = false, DateTimeOffset SourceModified = default, string? ReasonCode = null, string? EditsBlob = null, string? EditsError = null);
 
 
 /// <summary>Where Split put each segment's video (work/&lt;id&gt;/split/seg-NNNN.mkv), with its frame count.</summary>
 public sealed record SplitOutcome(IReadOnlyList<string> SegmentBlobs, IReadOnlyList<int> SegmentFrames, bool ReEncoded, double Seconds);
 
 /// <summary>Work for one ProcessSegment activity: its own segment and its neighbours for the overlap frames.</summary>
-public sealed record SegmentWork(string InstanceId, string SourceBlob, string OutputName, SegmentSpec Segment, string SegmentBlob, string? PreviousBlob, string? NextBlob, int OverlapFrames, int Rotation) : Traced;
+public sealed record SegmentWork(string InstanceId, string SourceBlob, string OutputName, SegmentSpec Segment, string SegmentBlob, string? PreviousBlob, string? NextBlob, int OverlapFrames, int Rotation,
+    string? EditsBlob = null) : Traced;
 
 /// <summary>What one segment produced: encoded video and its per-frame masks, both in work/.</summary>
 public sealed record SegmentOutcome(int Index, string VideoBlob, string MasksBlob, long Frames, long Masks, long Detections, int Tracks, long Inferences, double Seconds);
 
-public sealed record StitchWork(string InstanceId, string SourceBlob, string OutputName, SegmentPlan Plan, IReadOnlyList<SegmentOutcome> Segments, SplitOutcome Split, string? SourceETag = null) : Traced;
+public sealed record StitchWork(string InstanceId, string SourceBlob, string OutputName, SegmentPlan Plan, IReadOnlyList<SegmentOutcome> Segments, SplitOutcome Split, string? SourceETag = null,
+    string? EditsBlob = null) : Traced;
 
 /// <summary>The stitched output and its verification against the source.</summary>
 public sealed record StitchOutcome(bool Verified, string? Reason, string? ResultBlob, string? ReportBlob, long Frames, double DurationSeconds, int Streams, double Seconds);
 
-public sealed record PhotoWork(string InstanceId, string SourceBlob, string OutputName, string? SourceETag = null) : Traced;
+public sealed record PhotoWork(string InstanceId, string SourceBlob, string OutputName, string? SourceETag = null, string? EditsBlob = null) : Traced;
 
 /// <summary>What the photo activity produced (masked photo and report in work/).</summary>
 public sealed record PhotoOutcome(bool Ok, string? Reason, string? ResultBlob, string? ReportBlob, long Masks, double Seconds);
@@ -93,5 +97,7 @@ public static class Containers
     public const string Quarantine = "quarantine";
     public const string Archive = "archive";
     public const string Work = "work";
-    public static readonly string[] All = [Inbox, Outbox, Quarantine, Archive, Work];
+    /// <summary>A reviewer's edits for inbox/&lt;path&gt;: edits/&lt;path&gt;.edits.json (docs/edits.md), applied when that source runs.</summary>
+    public const string Edits = "edits";
+    public static readonly string[] All = [Inbox, Outbox, Quarantine, Archive, Work, Edits];
 }

@@ -18,9 +18,10 @@ public static class AnonymizeCommand
         var report = new Option<string?>("--report") { Description = "Report JSON path (default OUTPUT.report.json; for a folder, a summary of all files)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output, only errors and the summary" };
+        var edits = new Option<string?>("--edits") { Description = "An edits file (NAME.edits.json, docs/edits.md): manual regions to mask and track ids to drop; single files only" };
         var pipeline = new PipelineOptions();
         var cmd = new Command("anonymize", "Cover every licence plate in a video, photo or folder and write the result with a JSON report") { input };
-        cmd.Options.Add(output); cmd.Options.Add(report); cmd.Options.Add(overwrite); cmd.Options.Add(quiet);
+        cmd.Options.Add(output); cmd.Options.Add(report); cmd.Options.Add(overwrite); cmd.Options.Add(quiet); cmd.Options.Add(edits);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
@@ -29,10 +30,14 @@ public static class AnonymizeCommand
             {
                 var options = pipeline.Bind(r);
                 string inPath = r.GetValue(input)!, outPath = r.GetValue(output)!;
+                var editsFile = r.GetValue(edits);
+                if (editsFile != null && Directory.Exists(inPath)) throw new ArgumentException("--edits applies to one file; INPUT is a folder.");
+                // Read and parsed before the model loads: a bad edits file costs nothing and writes nothing.
+                var editsSource = editsFile == null ? null : PlateBlur.Core.Edits.EditsSource.Load(editsFile);
                 using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(progress.Log), ct);
                 return Directory.Exists(inPath)
                     ? await RunFolderAsync(anonymizer, inPath, outPath, r.GetValue(report), r.GetValue(overwrite), progress, ct)
-                    : await RunFileAsync(anonymizer, inPath, outPath, r.GetValue(report), r.GetValue(overwrite), progress, ct);
+                    : await RunFileAsync(anonymizer, inPath, outPath, r.GetValue(report), r.GetValue(overwrite), progress, ct, editsSource);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -50,11 +55,13 @@ public static class AnonymizeCommand
         return cmd;
     }
 
-    private static async Task<int> RunFileAsync(Anonymizer anonymizer, string input, string output, string? reportPath, bool overwrite, ConsoleProgress progress, CancellationToken ct)
+    private static async Task<int> RunFileAsync(Anonymizer anonymizer, string input, string output, string? reportPath, bool overwrite, ConsoleProgress progress, CancellationToken ct,
+        PlateBlur.Core.Edits.EditsSource? edits = null)
     {
         var sw = Stopwatch.StartNew();
-        var report = await anonymizer.AnonymizeFileAsync(input, output, overwrite, reportPath, progress, ct);
+        var report = await anonymizer.AnonymizeFileAsync(input, output, overwrite, reportPath, progress, ct, edits);
         progress.Done();
+        foreach (var w in report.Edits?.Warnings ?? []) Console.Error.WriteLine($"plateblur: warning: {w}");
         Console.WriteLine(Summary(input, output, report, sw.Elapsed));
         return 0;
     }

@@ -42,7 +42,7 @@ public sealed class Anonymizer : IDisposable
     /// <summary>Anonymizes one file; the report is written to <paramref name="reportPath"/> (default OUTPUT.report.json).</summary>
     public async Task<AnonymizationReport> AnonymizeFileAsync(
         string input, string output, bool overwrite, string? reportPath = null,
-        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default, Edits.EditsSource? edits = null)
     {
         reportPath ??= output + ".report.json";
         CheckPaths(input, output, reportPath, overwrite);
@@ -62,11 +62,11 @@ public sealed class Anonymizer : IDisposable
         {
             if (!Photo.IsPhotoExtension(Path.GetExtension(output)))
                 throw new MediaException(MediaError.UnsupportedFormat, $"{Path.GetFileName(input)} is a photo; the output must be .jpg, .png or .webp.");
-            report = await PhotoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, ct, BeforeCommit);
+            report = await PhotoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, ct, BeforeCommit, edits);
         }
         else
         {
-            report = await VideoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, progress, ct, BeforeCommit);
+            report = await VideoAnonymizer.RunAsync(source, output, Scanner, Model, Options, overwrite, progress, ct, BeforeCommit, edits);
         }
         await report.WriteAsync(reportPath, ct);
         return report;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PlateBlur.Core.Detection;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Redaction;
 using PlateBlur.Core.Reports;
@@ -8,7 +9,10 @@ using PlateBlur.Core.Tracking;
 namespace PlateBlur.Core.Anonymization;
 
 /// <summary>What one processed frame range produced.</summary>
-public sealed record SegmentResult(int FirstIndex, int EndIndex, long Frames, long Detections, int Tracks, IReadOnlyList<FrameMasks> Masks, StageTimings Timings, long Inferences);
+/// <param name="Dropped">Masks removed per dropped track id (edits).</param>
+/// <param name="DroppedMasks">Where the dropped tracks' masks would have been.</param>
+public sealed record SegmentResult(int FirstIndex, int EndIndex, long Frames, long Detections, int Tracks, IReadOnlyList<FrameMasks> Masks, StageTimings Timings, long Inferences,
+    IReadOnlyDictionary<int, long>? Dropped = null, IReadOnlyList<FrameMasks>? DroppedMasks = null);
 
 /// <summary>Decodes, detects, tracks, masks and encodes one frame range of a video, reading a few frames of overlap on each side so tracks are warm at the cuts, and writing only its own frames.</summary>
 public static class SegmentProcessor
@@ -17,26 +21,30 @@ public static class SegmentProcessor
     public static Task<SegmentResult> ProcessAsync(
         MediaInfo source, FrameTimeline timeline, int firstIndex, int endIndex, int overlap,
         string videoOutput, FrameScanner scanner, PlateBlurOptions options, EncodeSettings encodeSettings,
-        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default, ResolvedEdits? edits = null)
     {
         var video = source.RequireVideo();
         endIndex = Math.Min(endIndex, timeline.FrameCount);
         overlap = Math.Max(overlap, options.TrackingOptions().DelayFrames(timeline.PtsNs));
         int readFirst = Math.Max(0, firstIndex - overlap), readEnd = Math.Min(timeline.FrameCount, endIndex + overlap);
         var frames = FrameReader.ReadAsync(source.Path, video, timeline, readFirst, readEnd, ct);
-        return ProcessFramesAsync(frames, video, Path.GetFileName(source.Path), firstIndex, endIndex, videoOutput, scanner, options, encodeSettings, progress, ct);
+        return ProcessFramesAsync(frames, video, Path.GetFileName(source.Path), firstIndex, endIndex, videoOutput, scanner, options, encodeSettings, progress, ct, edits);
     }
 
     /// <summary>Processes a stream of frames that carry global indices (overlap frames included) and encodes those in [<paramref name="firstIndex"/>, <paramref name="endIndex"/>).</summary>
+    /// <param name="edits">Manual regions to add and tracks to drop (resolved over the whole source, see <see cref="EditsResolver"/>).</param>
+    /// <param name="firstTrackId">The id of the first track this range starts (the pipeline gives each segment its own block).</param>
     public static async Task<SegmentResult> ProcessFramesAsync(
         IAsyncEnumerable<YuvFrame> frames, VideoStreamInfo video, string label, int firstIndex, int endIndex,
         string videoOutput, FrameScanner scanner, PlateBlurOptions options, EncodeSettings encodeSettings,
-        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default)
+        IProgress<AnonymizeProgress>? progress = null, CancellationToken ct = default, ResolvedEdits? edits = null, int firstTrackId = 1)
     {
         if (firstIndex < 0 || firstIndex >= endIndex) throw new ArgumentOutOfRangeException(nameof(firstIndex), $"Empty frame range [{firstIndex},{endIndex}).");
         var tracking = options.TrackingOptions();
         var redaction = options.RedactionOptions();
-        using var tracker = new Tracker(tracking);
+        using var tracker = new Tracker(tracking, firstTrackId);
+        var dropped = new Dictionary<int, long>();
+        var droppedRecords = new List<FrameMasks>();
         scanner.Reset();
         var failSecure = options.FailSecure && scanner.Vehicles != null ? new FailSecure(options.FailSecureMinVehicleHeight) : null;
         var zones = new Dictionary<long, List<BoxF>>();
@@ -51,22 +59,32 @@ public static class SegmentProcessor
         long detections = 0, masksSoFar = 0, written = 0;
 
         await using var writer = new FrameWriter(videoOutput, video.Width, video.Height, video, encodeSettings, ColorArguments(video));
+        MaskRecord Record(MaskBox m, YuvFrame f)
+        {
+            var b = Redactor.Covered(m.Box, redaction, f.Width, f.Height);
+            return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString(),
+                m.Kind == MaskKind.Manual ? edits?.ClassOf(m.TrackId) : null, m.Kind == MaskKind.Manual ? edits?.RegionIdOf(m.TrackId) : null,
+                m.Score > 0 ? MathF.Round(m.Score, 3) : null);
+        }
+
         async Task FinalizeAsync(YuvFrame f)
         {
             clock.Restart();
             var masks = tracker.MasksFor(f.Index);
             if (zones.Remove(f.Index, out var extra)) masks.AddRange(extra.Select(z => new MaskBox(z, 0, MaskKind.FailSecure)));
+            if (edits != null)
+            {
+                var removed = new List<MaskBox>();
+                edits.Apply(f.Index, masks, dropped, removed);
+                if (removed.Count > 0) droppedRecords.Add(new FrameMasks(f.Index, f.PtsNs / 1e9, removed.Select(m => Record(m, f)).ToList()));
+            }
             track += clock.Elapsed.TotalSeconds;
             clock.Restart();
             Redactor.Apply(f, masks, redaction);
             redact += clock.Elapsed.TotalSeconds;
             if (masks.Count > 0)
             {
-                records.Add(new FrameMasks(f.Index, f.PtsNs / 1e9, masks.Select(m =>
-                {
-                    var b = Redactor.Covered(m.Box, redaction, f.Width, f.Height);
-                    return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString());
-                }).ToList()));
+                records.Add(new FrameMasks(f.Index, f.PtsNs / 1e9, masks.Select(m => Record(m, f)).ToList()));
                 masksSoFar += masks.Count;
             }
             clock.Restart();
@@ -113,7 +131,8 @@ public static class SegmentProcessor
         await writer.CompleteAsync();
         encode += clock.Elapsed.TotalSeconds;
         return new SegmentResult(firstIndex, endIndex, written, detections, tracker.TracksStarted, records,
-            new StageTimings(decode, detect, track, redact, encode, 0, 0, total.Elapsed.TotalSeconds), scanner.Plates.Inferences - inferencesBefore);
+            new StageTimings(decode, detect, track, redact, encode, 0, 0, total.Elapsed.TotalSeconds), scanner.Plates.Inferences - inferencesBefore,
+            dropped, droppedRecords);
     }
 
     /// <summary>The scanner's vehicles for this frame in stored-frame pixels.</summary>

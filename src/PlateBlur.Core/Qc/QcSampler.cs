@@ -50,6 +50,8 @@ public static class QcSampler
         var video = info.RequireVideo();
         var timeline = await FrameTimeline.ScanAsync(output, video, ct);
         var masksByFrame = report.Frames.ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
+        // Tracks a reviewer dropped (edits) were judged not to be plates: a detection there is not a residual plate.
+        var reviewed = (report.Edits?.DroppedMasks ?? []).ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
         var results = new List<QcSampleResult>();
         var cells = new List<(SKBitmap, string)>();
         try
@@ -62,7 +64,7 @@ public static class QcSampler
                     {
                         var masks = masksByFrame.GetValueOrDefault(index) ?? [];
                         var found = Anonymization.SegmentProcessor.Detect(scanner, frame, video.Rotation, allTiles: true);
-                        var residual = Residual(found, masks);
+                        var residual = Residual(found, [.. masks, .. reviewed.GetValueOrDefault(index) ?? []]);
                         results.Add(new QcSampleResult(index, frame.PtsNs / 1e9, residual.Select(Record).ToList()));
                         cells.Add((Thumbnail(new YuvImageSource(frame), masks, residual), Caption(index, frame.PtsNs / 1e9, residual.Count)));
                     }
@@ -82,7 +84,8 @@ public static class QcSampler
         var photo = Photo.Load(output);
         var image = new RgbaImageSource(photo.Rgba, photo.Width, photo.Height);
         var masks = report.Frames.SelectMany(f => f.Boxes).Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList();
-        var residual = Residual(scanner.Scan(image), masks);
+        var reviewed = (report.Edits?.DroppedMasks ?? []).SelectMany(f => f.Boxes).Select(b => new BoxF(b.X, b.Y, b.W, b.H));
+        var residual = Residual(scanner.Scan(image), [.. masks, .. reviewed]);
         using var thumb = Thumbnail(image, masks, residual);
         return Finish([new QcSampleResult(0, 0, residual.Select(Record).ToList())], scanner.Options.Threshold, [(thumb, Caption(0, 0, residual.Count))], sheetPath, Path.GetFileName(output));
     }

@@ -22,6 +22,10 @@ public sealed record AnonymizationReport
     public IReadOnlyList<string> Metadata { get; init; } = [];
     public IReadOnlyList<FrameMasks> Frames { get; init; } = [];
     public QcReport? Qc { get; init; }
+    /// <summary>Masks per class (plate for every detected track; a manual region's own class).</summary>
+    public IReadOnlyDictionary<string, long>? MasksByClass { get; init; }
+    /// <summary>The edits file applied (manual regions, dropped tracks); absent when none was given.</summary>
+    public Edits.EditsReport? Edits { get; init; }
     /// <summary>How the serverless pipeline ran this file (absent for local runs).</summary>
     public PipelineFacts? Pipeline { get; init; }
 
@@ -40,6 +44,10 @@ public sealed record AnonymizationReport
             await JsonSerializer.SerializeAsync(f, this, Json, ct);
         partial.Commit(overwrite: true);
     }
+
+    /// <summary>Masks per class in <paramref name="frames"/>: a manual mask's class, else plate.</summary>
+    public static IReadOnlyDictionary<string, long> CountByClass(IEnumerable<FrameMasks> frames) =>
+        new SortedDictionary<string, long>(frames.SelectMany(f => f.Boxes).GroupBy(b => b.Class ?? "plate").ToDictionary(g => g.Key, g => (long)g.Count()), StringComparer.Ordinal);
 
     public static AnonymizationReport Read(string path) =>
         JsonSerializer.Deserialize<AnonymizationReport>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is not a report.");
@@ -65,7 +73,12 @@ public sealed record StageTimings(double Decode, double Detect, double Track, do
 /// <summary>The regions covered in one frame (padded and clipped, in source pixels).</summary>
 public sealed record FrameMasks(long Index, double Time, IReadOnlyList<MaskRecord> Boxes);
 
-public sealed record MaskRecord(float X, float Y, float W, float H, int Track, string Kind);
+/// <param name="Track">The track's id (positive; stable across renders of the same input with the same options), 0 for fail-secure
+/// zones, negative for a manual region (-1 for the edits file's first region, …).</param>
+/// <param name="Class">Set on manual regions (plate, face, screen, logo, document, other); absent means plate.</param>
+/// <param name="Region">The manual region's id in the edits file.</param>
+/// <param name="Score">The detector's score, on detected masks.</param>
+public sealed record MaskRecord(float X, float Y, float W, float H, int Track, string Kind, string? Class = null, string? Region = null, float? Score = null);
 
 /// <summary>Segments and stage times of a pipeline run.</summary>
 public sealed record PipelineFacts(string InstanceId, int Segments, bool SplitReEncoded, double SplitSeconds, double SlowestSegmentSeconds, double StitchSeconds);

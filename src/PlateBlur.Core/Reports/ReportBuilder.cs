@@ -11,7 +11,7 @@ public static class ReportBuilder
     public static AnonymizationReport Video(
         MediaInfo source, FrameTimeline sourceTimeline, MediaInfo output, FrameTimeline outputTimeline, OutputPlan plan,
         ModelFacts model, PlateBlurOptions options, long frameCount, IReadOnlyList<FrameMasks> frames, long detections, int tracks, long inferences,
-        StageTimings timings) => new()
+        StageTimings timings, Edits.EditsReport? edits = null) => new()
     {
         Kind = "video",
         Input = Facts(source, sourceTimeline),
@@ -21,27 +21,32 @@ public static class ReportBuilder
         Counts = new Counts(frameCount, frames.Count, frames.Sum(f => f.Boxes.Count), detections, tracks, inferences),
         Timings = timings,
         PeakMemoryMb = ProcessStats.PeakMemoryMb(),
-        Warnings = VideoWarnings(source, plan),
+        Warnings = [.. VideoWarnings(source, plan), .. edits?.Warnings ?? []],
         Metadata = options.KeepLocation ? ["container metadata copied"] : ["container metadata copied without location tags", "data streams dropped"],
         Frames = frames.OrderBy(f => f.Index).ToList(),
+        MasksByClass = AnonymizationReport.CountByClass(frames),
+        Edits = edits,
     };
 
     /// <summary>A photo's report: <paramref name="source"/> as probed, with the upright size of its pixels; one frame of masks (or none).</summary>
     public static AnonymizationReport Photo(
         MediaInfo source, int width, int height, int sourceOrientation, MediaInfo output, ModelFacts model, PlateBlurOptions options,
-        IReadOnlyList<MaskRecord> masks, long detections, long inferences, StageTimings timings) => new()
+        IReadOnlyList<MaskRecord> masks, long detections, long inferences, StageTimings timings, Edits.EditsReport? edits = null) => new()
     {
         Kind = "photo",
         Input = Facts(source, null) with { Width = width, Height = height },
         Output = Facts(output, null),
         Model = model,
         Options = options,
-        Counts = new Counts(1, masks.Count > 0 ? 1 : 0, masks.Count, detections, masks.Count, inferences),
+        Counts = new Counts(1, masks.Count > 0 ? 1 : 0, masks.Count, detections, masks.Count(m => m.Track > 0), inferences),
         Timings = timings,
         PeakMemoryMb = ProcessStats.PeakMemoryMb(),
         Metadata = [sourceOrientation > 1 ? $"EXIF orientation {sourceOrientation} applied to the pixels" : "upright as stored",
                     "EXIF/XMP metadata removed, including GPS location and embedded thumbnails"],
         Frames = masks.Count > 0 ? [new FrameMasks(0, 0, masks)] : [],
+        MasksByClass = AnonymizationReport.CountByClass(masks.Count > 0 ? [new FrameMasks(0, 0, masks)] : []),
+        Edits = edits,
+        Warnings = edits?.Warnings ?? [],
     };
 
     /// <summary>The same report as the pipeline publishes it: blob names instead of local paths, and how the pipeline ran.</summary>

@@ -9,7 +9,9 @@ using Detection = PlateBlur.Core.Detection.Detection;
 /// measured on those times. A frame's masks are final once a frame later than its time plus <see cref="TrackingOptions.DelayNs"/> and
 /// <see cref="TrackingOptions.ToleranceNs"/> is added. When frames come with their luma (<see cref="LumaPyramid"/>), masks between
 /// detections follow the plate's picture; without it they follow a constant-velocity guess.</remarks>
-public sealed class Tracker(TrackingOptions options) : IDisposable
+/// <param name="firstId">The id of the first track started (track ids count up from it in the order tracks start, so the same frames
+/// with the same options give the same ids; the pipeline gives each segment its own block of ids).</param>
+public sealed class Tracker(TrackingOptions options, int firstId = 1) : IDisposable
 {
     /// <summary>The frame rate assumed for frames added without a time.</summary>
     public const double NominalFps = 30;
@@ -20,12 +22,13 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
     private readonly SortedList<long, LumaPyramid> _images = [];
     /// <summary>The camera's motion from the previous added frame to each frame (frame pixels), where both pictures were given.</summary>
     private readonly Dictionary<long, PointF> _camera = [];
-    private int _nextId = 1;
+    private readonly int _firstId = firstId;
+    private int _nextId = firstId;
     private long _lastFrame = long.MinValue, _lastNs = long.MinValue;
     private long _stepNs = (long)(1e9 / NominalFps);
 
     public TrackingOptions Options => options;
-    public int TracksStarted => _nextId - 1;
+    public int TracksStarted => _nextId - _firstId;
     public IReadOnlyList<Track> Tracks => _tracks;
 
     /// <summary>Adds a frame timed at <see cref="NominalFps"/> (frame / 30 s), without its picture.</summary>
@@ -189,9 +192,9 @@ public sealed class Tracker(TrackingOptions options) : IDisposable
             {
                 // A weak detection of a known plate is a poor view of it (dark, blocky, half hidden): its box is as uncertain as a guess.
                 if (hit.Score < options.ConfirmScore && Confirmed(t))
-                    masks.Add(new MaskBox(Uncertain(hit.Box), t.Id, MaskKind.Detected));
+                    masks.Add(new MaskBox(Uncertain(hit.Box), t.Id, MaskKind.Detected, Score: hit.Score));
                 else
-                    masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners));
+                    masks.Add(new MaskBox(hit.Box, t.Id, MaskKind.Detected, hit.Corners, hit.Score));
                 continue;
             }
             int next = LowerBound(t.Hits.Keys, frame);

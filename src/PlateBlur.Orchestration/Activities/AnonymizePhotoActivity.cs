@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration.Storage;
@@ -25,7 +26,9 @@ public sealed class AnonymizePhotoActivity(BlobStore blobs, AnonymizerPool detec
         {
             var info = await MediaProbe.ProbeAsync(path, ct);
             using var lease = await detectors.RentAsync(ct);
-            var report = await PhotoAnonymizer.RunAsync(info, output, lease.Anonymizer.Scanner, lease.Anonymizer.Model, detectors.Options, overwrite: true, ct);
+            var edits = w.EditsBlob == null ? null : ResolvedEdits.FromJson(await blobs.ReadTextAsync(Containers.Work, w.EditsBlob, ct));
+            var report = await PhotoAnonymizer.RunAsync(info, output, lease.Anonymizer.Scanner, lease.Anonymizer.Model, detectors.Options, overwrite: true, ct,
+                resolvedEdits: edits);
             report = ReportBuilder.InPipeline(report, w.SourceBlob, w.OutputName, new PipelineFacts(w.InstanceId, 0, false, 0, 0, 0));
             string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);
             await blobs.UploadAsync(output, Containers.Work, resultBlob, BlobStore.ContentTypeOf(w.OutputName), ct);

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using PlateBlur.Core;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Orchestration.Storage;
 
@@ -51,18 +52,44 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
             if (info.Kind == MediaKind.Photo)
             {
                 var photo = Photo.Load(local);
-                return new ProbeOutcome(true, "photo", null, 0, 1, photo.Width, photo.Height, 0, SourceModified: props.LastModified);
+                var (photoEdits, photoError) = await EditsAsync(job, src => Task.FromResult(src.ResolvePhoto(photo.Width, photo.Height)), ct);
+                return new ProbeOutcome(true, "photo", null, 0, 1, photo.Width, photo.Height, 0, SourceModified: props.LastModified, EditsBlob: photoEdits, EditsError: photoError);
             }
             var video = info.RequireVideo();
             var timeline = await FrameTimeline.ScanAsync(local, video, ct);
             if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames", "no-frames");
             options.Limits().CheckFrames(Path.GetFileName(local), timeline.FrameCount); // refused below with the blob's name
-            return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation, SourceModified: props.LastModified);
+            var (edits, error) = await EditsAsync(job, src => src.ResolveVideoAsync(local, video, timeline, options.TrackingOptions(), ct), ct);
+            return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation,
+                SourceModified: props.LastModified, EditsBlob: edits, EditsError: error);
         }
         catch (MediaException e)
         {
             log.LogWarning(e, "{InstanceId}: rejected {Blob} ({Error})", job.InstanceId, job.BlobName, e.Error);
             return Reject(e.Message.Replace("source" + Path.GetExtension(local), job.BlobName), Code(e.Error));
+        }
+    }
+
+    /// <summary>Reads edits/&lt;source&gt;.edits.json when there is one, validates it against the source and resolves every region over the
+    /// whole source (so each segment masks the same boxes a local run would), and stores the result in work/. Returns its blob name, or why
+    /// the edits were refused.</summary>
+    private async Task<(string? Blob, string? Error)> EditsAsync(MediaJob job, Func<EditsSource, Task<ResolvedEdits>> resolve, CancellationToken ct)
+    {
+        string name = WorkNames.EditsFor(job.BlobName);
+        try
+        {
+            var bytes = await blobs.ReadBytesIfExistsAsync(Containers.Edits, name, 16 << 20, ct);
+            if (bytes == null) return (null, null);
+            var resolved = await resolve(EditsSource.Parse(bytes, $"{Containers.Edits}/{name}"));
+            string blob = WorkNames.ResolvedEdits(job.InstanceId);
+            await blobs.UploadTextAsync(resolved.ToJson(), Containers.Work, blob, ct);
+            log.LogInformation("{Blob}: edits applied ({Regions} regions, {Drops} tracks to drop)", job.BlobName, resolved.Regions.Count, resolved.DropTracks.Count);
+            return (blob, null);
+        }
+        catch (InvalidDataException e)
+        {
+            log.LogWarning("{Blob}: edits refused: {Reason}", job.BlobName, e.Message);
+            return (null, e.Message);
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration.Storage;
@@ -57,12 +58,13 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detec
         var options = detectors.Options;
         var encode = new EncodeSettings(OutputPlan.EncoderFor(w.OutputName, options.Codec), options.Crf, options.Preset);
         string output = local.File("out.mp4");
+        var edits = w.EditsBlob == null ? null : ResolvedEdits.FromJson(await blobs.ReadTextAsync(Containers.Work, w.EditsBlob, ct));
         var result = await SegmentProcessor.ProcessFramesAsync(FrameReader.ReadPiecesAsync(pieces, ct), srcVideo, $"segment {seg.Index}",
-            seg.FirstFrame, seg.EndFrame, output, lease.Anonymizer.Scanner, options, encode, null, ct);
+            seg.FirstFrame, seg.EndFrame, output, lease.Anonymizer.Scanner, options, encode, null, ct, edits, WorkNames.FirstTrackId(seg.Index));
 
         string videoBlob = WorkNames.SegmentVideo(w.InstanceId, seg.Index), masksBlob = WorkNames.SegmentMasks(w.InstanceId, seg.Index);
         await blobs.UploadAsync(output, Containers.Work, videoBlob, "video/mp4", ct);
-        await blobs.UploadTextAsync(JsonSerializer.Serialize(new SegmentMasks(result.Masks, result.Timings), AnonymizationReport.Json), Containers.Work, masksBlob, ct);
+        await blobs.UploadTextAsync(JsonSerializer.Serialize(new SegmentMasks(result.Masks, result.Timings, result.Dropped, result.DroppedMasks), AnonymizationReport.Json), Containers.Work, masksBlob, ct);
         long masks = result.Masks.Sum(m => m.Boxes.Count), bytes = new FileInfo(output).Length;
         double seconds = sw.Elapsed.TotalSeconds;
         PipelineTelemetry.Frames.Add(result.Frames, new KeyValuePair<string, object?>("kind", "video"));
@@ -76,4 +78,5 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detec
 }
 
 /// <summary>The masks and stage timings of one segment, stored beside its video for the final report.</summary>
-public sealed record SegmentMasks(IReadOnlyList<FrameMasks> Frames, StageTimings Timings);
+/// <param name="Dropped">Masks removed per dropped track (edits); <paramref name="DroppedMasks"/>: where.</param>
+public sealed record SegmentMasks(IReadOnlyList<FrameMasks> Frames, StageTimings Timings, IReadOnlyDictionary<int, long>? Dropped = null, IReadOnlyList<FrameMasks>? DroppedMasks = null);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration.Storage;
@@ -26,6 +27,8 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
         var parts = new List<string>();
         var frames = new List<FrameMasks>();
         var timings = new StageTimings(0, 0, 0, 0, 0, 0, 0, 0);
+        var dropped = new Dictionary<int, long>();
+        var droppedMasks = new List<FrameMasks>();
         foreach (var s in w.Segments.OrderBy(s => s.Index))
         {
             string part = local.File($"part-{s.Index:0000}.mp4");
@@ -34,6 +37,8 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
             var masks = JsonSerializer.Deserialize<SegmentMasks>(await blobs.ReadTextAsync(Containers.Work, s.MasksBlob, ct), AnonymizationReport.Json)!;
             frames.AddRange(masks.Frames);
             timings = timings.Add(masks.Timings);
+            foreach (var (id, n) in masks.Dropped ?? new Dictionary<int, long>()) dropped[id] = dropped.GetValueOrDefault(id) + n;
+            droppedMasks.AddRange(masks.DroppedMasks ?? []);
         }
 
         var options = detectors.Options;
@@ -58,10 +63,13 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
             return new StitchOutcome(false, e.Message, null, null, 0, 0, 0, sw.Elapsed.TotalSeconds);
         }
 
+        var edits = w.EditsBlob == null ? null : ResolvedEdits.FromJson(await blobs.ReadTextAsync(Containers.Work, w.EditsBlob, ct));
+        frames = frames.OrderBy(f => f.Index).ToList();
+        var editsReport = edits?.Report(dropped, droppedMasks.OrderBy(f => f.Index).ToList(), frames);
         var report = ReportBuilder.InPipeline(
             ReportBuilder.Video(source, timeline, outInfo, outTimeline, plan, await detectors.ModelFactsAsync(ct), options,
                 timeline.FrameCount, frames, w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences),
-                timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds }),
+                timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds }, editsReport),
             w.SourceBlob, w.OutputName,
             new PipelineFacts(w.InstanceId, w.Segments.Count, w.Split.ReEncoded, w.Split.Seconds, w.Segments.Max(s => s.Seconds), sw.Elapsed.TotalSeconds));
         string resultBlob = WorkNames.Result(w.InstanceId, w.OutputName), reportBlob = WorkNames.Report(w.InstanceId);

@@ -68,6 +68,16 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         await Blob(container, name).UploadAsync(BinaryData.FromString(text), options, ct);
     }
 
+    /// <summary>A small blob's bytes, or null when it does not exist; refused over <paramref name="maxBytes"/>.</summary>
+    public async Task<byte[]?> ReadBytesIfExistsAsync(string container, string name, long maxBytes, CancellationToken ct = default)
+    {
+        var props = await PropertiesAsync(container, name, ct);
+        if (props == null) return null;
+        if (props.ContentLength > maxBytes) throw new InvalidDataException($"{container}/{name} is {props.ContentLength:N0} bytes, over {maxBytes:N0}");
+        try { return (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToArray(); }
+        catch (RequestFailedException e) when (e.Status == 404) { return null; }
+    }
+
     public async Task<string> ReadTextAsync(string container, string name, CancellationToken ct = default) =>
         (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToString();
 

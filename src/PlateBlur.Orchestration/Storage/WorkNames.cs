@@ -22,6 +22,14 @@ public static partial class WorkNames
     public static string Result(string instanceId, string outputName) => $"{instanceId}/result/{Path.GetFileName(outputName)}";
     public static string Report(string instanceId) => $"{instanceId}/result/report.json";
     public static string ContactSheet(string instanceId) => $"{instanceId}/result/qc.png";
+    /// <summary>The edits of inbox/&lt;source&gt;, in the edits container.</summary>
+    public static string EditsFor(string sourceBlob) => sourceBlob + ".edits.json";
+    /// <summary>The edits resolved by Probe (every region's box per frame), read by the segments, the photo activity and Stitch.</summary>
+    public static string ResolvedEdits(string instanceId) => $"{instanceId}/edits.resolved.json";
+    /// <summary>Track ids of segment <paramref name="index"/> start here (each segment has its own block, so ids never repeat in a report
+    /// and are the same on every run of the same source with the same settings).</summary>
+    public static int FirstTrackId(int index) => checked(index * TrackIdsPerSegment + 1);
+    public const int TrackIdsPerSegment = 100_000;
 
     /// <summary>work/ledger/&lt;id&gt;.json: written when an orchestration ends, so no later sweep (or restarted host) runs that blob version again.</summary>
     public static string Ledger(string instanceId) => $"ledger/{instanceId}.json";
