@@ -92,5 +92,7 @@ public static class Containers
     public const string Quarantine = "quarantine";
     public const string Archive = "archive";
     public const string Work = "work";
-    public static readonly string[] All = [Inbox, Outbox, Quarantine, Archive, Work];
+    /// <summary>CloudEvents that could not be delivered after every attempt, one JSON blob per event, named by its id.</summary>
+    public const string EventsFailed = "events-failed";
+    public static readonly string[] All = [Inbox, Outbox, Quarantine, Archive, Work, EventsFailed];
 }

@@ -3,15 +3,14 @@ using PlateBlur.Orchestration.Events;
 
 namespace PlateBlur.Orchestration.Activities;
 
-/// <summary>Step 9: one CloudEvent per file to Event Grid (or a logged warning when no topic is configured).</summary>
+/// <summary>Step 9: one CloudEvent per file to Event Grid (or a logged warning when no topic is configured). An endpoint that stays
+/// unreachable through every attempt does not fail the run: the event is written to events-failed/ and the orchestration goes on.
+/// Returns true when the event was delivered.</summary>
 [DurableTask(Name)]
 public sealed class NotifyActivity(EventPublisher publisher) : PipelineActivity<Notification, bool>
 {
     public const string Name = "Notify";
 
-    public override async Task<bool> ExecuteAsync(Notification n, CancellationToken ct)
-    {
-        await publisher.PublishAsync(n, ct);
-        return publisher.Configured;
-    }
+    public override async Task<bool> ExecuteAsync(Notification n, CancellationToken ct) =>
+        await publisher.PublishAsync(n, ct) == EventPublisher.Delivery.Sent;
 }

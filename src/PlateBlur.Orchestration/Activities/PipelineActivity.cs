@@ -7,15 +7,19 @@ public abstract class PipelineActivity<TIn, TOut> : TaskActivity<TIn, TOut>
 {
     public override Task<TOut> RunAsync(TaskActivityContext context, TIn input)
     {
-        ActivityTrace.Started?.Invoke(context.Name.Name, context.InstanceId);
+        ActivityTrace.Started?.Invoke(context.Name.Name, context.InstanceId, TraceDetail(input));
         return ExecuteAsync(input, CancellationToken.None);
     }
+
+    /// <summary>What the trace adds to the activity's name (e.g. which segment), or null.</summary>
+    protected virtual string? TraceDetail(TIn input) => null;
 
     public abstract Task<TOut> ExecuteAsync(TIn input, CancellationToken ct);
 }
 
-/// <summary>A hook told as each pipeline activity starts (activity name, instance id): plateblur serve logs it.</summary>
+/// <summary>A hook told as each pipeline activity starts (activity name, instance id, detail such as "segment 3" or null):
+/// plateblur serve logs it, so a log shows which activities and segments ran again after a fault.</summary>
 public static class ActivityTrace
 {
-    public static Action<string, string>? Started { get; set; }
+    public static Action<string, string, string?>? Started { get; set; }
 }
