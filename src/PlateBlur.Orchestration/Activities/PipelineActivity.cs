@@ -5,10 +5,19 @@ namespace PlateBlur.Orchestration.Activities;
 /// <summary>An activity the Durable Task worker runs by name, and the Functions host calls through a thin wrapper.</summary>
 public abstract class PipelineActivity<TIn, TOut> : TaskActivity<TIn, TOut>
 {
-    public override Task<TOut> RunAsync(TaskActivityContext context, TIn input)
+    public override async Task<TOut> RunAsync(TaskActivityContext context, TIn input)
     {
-        ActivityTrace.Started?.Invoke(context.Name.Name, context.InstanceId, TraceDetail(input));
-        return ExecuteAsync(input, CancellationToken.None);
+        string? detail = TraceDetail(input);
+        ActivityTrace.Started?.Invoke(context.Name.Name, context.InstanceId, detail);
+        try
+        {
+            return await ExecuteAsync(input, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            ActivityTrace.Failed?.Invoke(context.Name.Name, context.InstanceId, detail, e);
+            throw;
+        }
     }
 
     /// <summary>What the trace adds to the activity's name (e.g. which segment), or null.</summary>
@@ -22,4 +31,6 @@ public abstract class PipelineActivity<TIn, TOut> : TaskActivity<TIn, TOut>
 public static class ActivityTrace
 {
     public static Action<string, string, string?>? Started { get; set; }
+    /// <summary>Told when an activity run throws (the orchestration's retry policy decides what happens next).</summary>
+    public static Action<string, string, string?, Exception>? Failed { get; set; }
 }
