@@ -203,6 +203,18 @@ internal static partial class ActivityLog
 
     public sealed record Run(DateTime Utc, string InstanceId, string Activity, string? Detail, int ServeGeneration);
 
+    [GeneratedRegex(@"(pb-[0-9a-f]{32}): activity (\w+) failed(?: \(([^)]*)\))?: (.*)")]
+    private static partial Regex FailedLine();
+
+    public sealed record Failure(DateTime Utc, string InstanceId, string Activity, string? Detail, string Message);
+
+    public static IEnumerable<Failure> Failures(IEnumerable<LogLine> lines)
+    {
+        foreach (var l in lines)
+            if (FailedLine().Match(l.Text) is { Success: true } m)
+                yield return new Failure(l.Utc, m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Success ? m.Groups[3].Value : null, m.Groups[4].Value);
+    }
+
     public static IEnumerable<Run> Parse(IEnumerable<LogLine> lines, int generation)
     {
         foreach (var l in lines)

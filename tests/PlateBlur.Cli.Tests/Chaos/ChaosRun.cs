@@ -518,13 +518,14 @@ public sealed class ChaosRun
         // Retries: activity executions beyond one per (instance, activity, segment), across every serve process.
         var runs = Runs();
         int retries = runs.GroupBy(r => (r.InstanceId, r.Activity, r.Detail)).Sum(g => g.Count() - 1);
+        var activityFailures = _serves.SelectMany(s => ActivityLog.Failures(s.Lines)).ToList();
 
         var sb = new StringBuilder();
         sb.AppendLine($"Chaos run: {items.Count} files, {_serves.Count} serve processes, durable backend; wall time {wall:F0} s (until every file had its ledger entry)");
         sb.AppendLine();
-        sb.AppendLine("| files | published (outbox) | quarantined: QC failed | quarantined: rejected | lost | published twice | sources deleted early | orphans | events delivered (+ in events-failed/) | duplicate events (same id) | activity re-runs | Event Grid requests refused | wall time |");
+        sb.AppendLine("| files | published (outbox) | quarantined: QC failed | quarantined: rejected | lost | published twice | sources deleted early | orphans | events delivered (+ in events-failed/) | duplicate events (same id) | activity re-runs (failed runs) | Event Grid requests refused | wall time |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        sb.AppendLine($"| {items.Count} | {published} | {qcQuarantined} | {rejected} | {lost} | {twice} | {_earlyDeleted.Count} | {orphans.Count} | {expectedEvents.Count(ids.ContainsKey)}/{expectedEvents.Count} (+{expectedEvents.Count(failedIds.Contains)}) | {duplicates} | {retries} | {sink.Refused} | {wall:F0} s |");
+        sb.AppendLine($"| {items.Count} | {published} | {qcQuarantined} | {rejected} | {lost} | {twice} | {_earlyDeleted.Count} | {orphans.Count} | {expectedEvents.Count(ids.ContainsKey)}/{expectedEvents.Count} (+{expectedEvents.Count(failedIds.Contains)}) | {duplicates} | {retries} ({activityFailures.Count}) | {sink.Refused} | {wall:F0} s |");
         sb.AppendLine();
         sb.AppendLine("| fault | target | injected at | lifted at | recovered after | effect |");
         sb.AppendLine("|---|---|---|---|---|---|");
@@ -548,6 +549,11 @@ public sealed class ChaosRun
         sb.AppendLine("|---|---|---|---|");
         foreach (var r in rows) sb.AppendLine(r);
         sb.AppendLine();
+        sb.AppendLine("Activity failures logged by serve (each was retried by the orchestration's retry policy or, after a crash, delivered again):");
+        sb.AppendLine();
+        foreach (var g in activityFailures.GroupBy(f => $"{f.Activity}: {Cause(f.Message)}").OrderByDescending(g => g.Count()))
+            sb.AppendLine($"- {g.Count()} × {g.Key}");
+        sb.AppendLine();
         sb.AppendLine($"Storage listing failures seen by the monitor (Azurite down): {_monitorErrors}");
         sb.AppendLine();
         sb.AppendLine("Notes:");
@@ -559,6 +565,14 @@ public sealed class ChaosRun
             foreach (var f in _failures) sb.AppendLine("- " + f);
         }
         return sb.ToString();
+    }
+
+    /// <summary>A failure message without its file names and numbers, so that like causes group together.</summary>
+    private static string Cause(string message)
+    {
+        string m = System.Text.RegularExpressions.Regex.Replace(message, @"(/[^\s:'""]+)+", "<path>");
+        m = System.Text.RegularExpressions.Regex.Replace(m, @"\d+", "N");
+        return m.Length > 140 ? m[..140] + "…" : m;
     }
 
     private string SegmentFigure(string id)
