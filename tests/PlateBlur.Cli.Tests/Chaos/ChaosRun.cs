@@ -571,7 +571,7 @@ public sealed class ChaosRun
     private static string Cause(string message)
     {
         string m = System.Text.RegularExpressions.Regex.Replace(message, @"(/[^\s:'""]+)+", "<path>");
-        m = System.Text.RegularExpressions.Regex.Replace(m, @"\d+", "N");
+        m = System.Text.RegularExpressions.Regex.Replace(m, @"\b\d+\b", "N");
         return m.Length > 140 ? m[..140] + "…" : m;
     }
 
