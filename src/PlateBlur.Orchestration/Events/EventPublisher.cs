@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Core;
 using Azure.Identity;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
