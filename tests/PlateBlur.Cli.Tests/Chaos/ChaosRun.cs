@@ -125,8 +125,8 @@ public sealed class ChaosRun
         }
         finally
         {
-            foreach (var s in _serves) s.Dispose();
-            KillOrphans();
+            foreach (var s in _serves) { try { s.Dispose(); } catch (Exception) { } } // the tmpfs must be unmounted whatever happened
+            try { KillOrphans(); } catch (Exception) { }
             if (tmpfs) Unmount(work);
             if (_s.LogDir != null)
                 for (int i = 0; i < _serves.Count; i++)
