@@ -116,7 +116,7 @@ var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 
 // Containers of the pipeline (PlateBlur.Orchestration Containers.All) and the dead-letter container for inbox events.
-var containers = ['inbox', 'outbox', 'quarantine', 'archive', 'work', 'edits']
+var containers = ['inbox', 'outbox', 'quarantine', 'archive', 'work', 'edits', 'events-failed']
 var deadLetterContainer = 'deadletter'
 
 // host.json: extensions.durableTask.hubName and storageProvider.partitionCount (a test keeps them in step).
@@ -271,6 +271,8 @@ var appSettings = {
   PlateBlur__EventGridTopicKey: ''
   PlateBlur__ManagedIdentityClientId: identity.outputs.clientId
   PlateBlur__EventSource: eventSource
+  PlateBlur__NotifyAttempts: '5'
+  PlateBlur__NotifyRetrySeconds: '2'
 
   // Models baked into the image; scratch space on the replica's disk
   PLATEBLUR_MODELS_DIR: modelsDir

@@ -99,5 +99,7 @@ public static class Containers
     public const string Work = "work";
     /// <summary>A reviewer's edits for inbox/&lt;path&gt;: edits/&lt;path&gt;.edits.json (docs/edits.md), applied when that source runs.</summary>
     public const string Edits = "edits";
-    public static readonly string[] All = [Inbox, Outbox, Quarantine, Archive, Work, Edits];
+    /// <summary>CloudEvents that could not be delivered after every attempt, one JSON blob per event, named by its id.</summary>
+    public const string EventsFailed = "events-failed";
+    public static readonly string[] All = [Inbox, Outbox, Quarantine, Archive, Work, Edits, EventsFailed];
 }

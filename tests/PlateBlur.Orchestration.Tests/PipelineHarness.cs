@@ -17,11 +17,13 @@ using PlateBlur.Testing;
 
 namespace PlateBlur.Orchestration.Tests;
 
-/// <summary>A loopback HTTP listener standing in for the Event Grid topic: it records every CloudEvent posted to it.</summary>
+/// <summary>A loopback HTTP listener standing in for the Event Grid topic: it records every CloudEvent posted to it. It can be told to
+/// refuse requests (503) — the next <see cref="FailNext"/> ones, or all while <see cref="Down"/> — to play an unreachable endpoint.</summary>
 public sealed class EventSink : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
+    private int _failNext, _requests, _refused;
     public ConcurrentQueue<JsonElement> Events { get; } = new();
 
     public EventSink()
@@ -36,6 +38,14 @@ public sealed class EventSink : IDisposable
             {
                 HttpListenerContext ctx;
                 try { ctx = await _listener.GetContextAsync(); } catch { break; }
+                Interlocked.Increment(ref _requests);
+                if (Down || Interlocked.Decrement(ref _failNext) >= 0)
+                {
+                    Interlocked.Increment(ref _refused);
+                    ctx.Response.StatusCode = 503;
+                    ctx.Response.Close();
+                    continue;
+                }
                 using var doc = await JsonDocument.ParseAsync(ctx.Request.InputStream);
                 foreach (var e in doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement.EnumerateArray().ToList() : [doc.RootElement])
                     Events.Enqueue(e.Clone());
@@ -46,6 +56,15 @@ public sealed class EventSink : IDisposable
     }
 
     public string Endpoint { get; }
+
+    /// <summary>Refuse every request while true.</summary>
+    public volatile bool Down;
+
+    /// <summary>Refuse the next <paramref name="count"/> requests.</summary>
+    public void FailNext(int count) => Interlocked.Exchange(ref _failNext, count);
+
+    public int Requests => Volatile.Read(ref _requests);
+    public int Refused => Volatile.Read(ref _refused);
 
     public List<JsonElement> For(string subject) => Events.Where(e => e.GetProperty("subject").GetString() == subject).ToList();
 

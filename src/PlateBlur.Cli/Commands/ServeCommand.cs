@@ -105,7 +105,11 @@ public static class ServeCommand
             builder.Services.AddHostedService(sp => new InboxWatcher(sp, TimeSpan.FromSeconds(Math.Max(0.2, r.GetValue(poll))), r.GetValue(prefix)));
             using var host = builder.Build();
             var activityLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PlateBlur.Activities");
-            Orchestration.Activities.ActivityTrace.Started = (name, id) => activityLog.LogInformation("{Id}: activity {Activity} runs", id, name);
+            Orchestration.Activities.ActivityTrace.Started = (name, id, detail) =>
+                activityLog.LogInformation("{Id}: activity {Activity} runs{Detail}", id, name, detail == null ? "" : $" ({detail})");
+            Orchestration.Activities.ActivityTrace.Failed = (name, id, detail, e) =>
+                activityLog.LogWarning("{Id}: activity {Activity} failed{Detail}: {Message}", id, name, detail == null ? "" : $" ({detail})",
+                    e.Message.Split('\n', 2)[0].Trim());
             await host.Services.GetRequiredService<BlobStore>().EnsureContainersAsync(ct);
             Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} with the {r.GetValue(backend)} backend (Ctrl+C stops)");
             await host.RunAsync(ct);

@@ -20,7 +20,8 @@ public abstract class PipelineActivity<TIn, TOut>(ILogger log) : TaskActivity<TI
     public async Task<TOut> RunTracedAsync(string instanceId, TIn input, CancellationToken ct)
     {
         string name = ActivityName;
-        ActivityTrace.Started?.Invoke(name, instanceId);
+        string? detail = TraceDetail(input);
+        ActivityTrace.Started?.Invoke(name, instanceId, detail);
         using var span = PipelineTelemetry.StartActivitySpan(name, instanceId, (input as Traced)?.TraceParent);
         using var scope = log.BeginScope(new Dictionary<string, object?> { ["InstanceId"] = instanceId, ["Activity"] = name, ["TraceId"] = span?.TraceId.ToHexString() });
         var clock = Stopwatch.StartNew();
@@ -33,9 +34,13 @@ public abstract class PipelineActivity<TIn, TOut>(ILogger log) : TaskActivity<TI
             span?.SetStatus(ActivityStatusCode.Error, e.Message);
             span?.AddException(e);
             log.LogError(e, "{InstanceId}: activity {Activity} failed after {DurationSeconds:F2} s", instanceId, name, clock.Elapsed.TotalSeconds);
+            ActivityTrace.Failed?.Invoke(name, instanceId, detail, e);
             throw;
         }
     }
+
+    /// <summary>What the trace adds to the activity's name (e.g. which segment), or null.</summary>
+    protected virtual string? TraceDetail(TIn input) => null;
 
     public abstract Task<TOut> ExecuteAsync(TIn input, CancellationToken ct);
 
@@ -43,8 +48,11 @@ public abstract class PipelineActivity<TIn, TOut>(ILogger log) : TaskActivity<TI
     protected static void Tag(string key, object? value) => Activity.Current?.SetTag("plateblur." + key, value);
 }
 
-/// <summary>A hook told as each pipeline activity starts (activity name, instance id): plateblur serve logs it.</summary>
+/// <summary>A hook told as each pipeline activity starts (activity name, instance id, detail such as "segment 3" or null):
+/// plateblur serve logs it, so a log shows which activities and segments ran again after a fault.</summary>
 public static class ActivityTrace
 {
-    public static Action<string, string>? Started { get; set; }
+    public static Action<string, string, string?>? Started { get; set; }
+    /// <summary>Told when an activity run throws (the orchestration's retry policy decides what happens next).</summary>
+    public static Action<string, string, string?, Exception>? Failed { get; set; }
 }

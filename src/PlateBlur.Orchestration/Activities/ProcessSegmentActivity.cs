@@ -16,6 +16,8 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detec
 {
     public const string Name = "ProcessSegment";
 
+    protected override string? TraceDetail(SegmentWork w) => $"segment {w.Segment.Index}";
+
     public override async Task<SegmentOutcome> ExecuteAsync(SegmentWork w, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
