@@ -29,9 +29,9 @@ public class PipelineEditsTests(ITestOutputHelper log)
     [StorageFact]
     public async Task Edits_blob_masks_the_same_regions_as_anonymize_and_drops_the_track_it_names()
     {
-        await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "1", ["PlateBlur:SourcePolicy"] = "keep" });
+        await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "2", ["PlateBlur:SourcePolicy"] = "keep" });
         var (first, plain) = await RunAsync(h, "review.mp4");
-        Assert.True(first.Segments >= 4);
+        Assert.True(first.Segments >= 2);
         // Track ids are unique over the segments (each has its own block) and the same for every run of this source.
         var ids = plain.Frames.SelectMany(f => f.Boxes).Select(b => b.Track).Where(t => t > 0).Distinct().ToList();
         Assert.Contains(ids, t => t > WorkNames.TrackIdsPerSegment);

@@ -12,6 +12,12 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
     private (int W, int H) _tileFor;
 
     public OnnxDetector Plates => plates;
+
+    /// <summary>The input side of the coarse pass for a dynamic-shape model: the shrunk picture centred in zeros of this size. With only
+    /// a thin margin (224x160 for 160 px) the network takes a whole busy picture for one plate (ffmpeg's testsrc2 at 1080p: a
+    /// full-frame mask on every frame); in the full 800 square it never did, nor in twice the coarse side (320x320 for 160 px, 16 % of
+    /// the square's work), which is used.</summary>
+    public static int CoarseInput(int coarseSide) => 2 * coarseSide;
     public VehicleFinder? Vehicles => options.Vehicles ? vehicles : null;
 
     /// <summary>The vehicles used for the last frame scanned (empty without vehicle-first detection).</summary>
@@ -54,7 +60,7 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
             // score that confirms a track (twice the threshold); a real close plate scores that in some frame and the tracker keeps it.
             float minWidth = image.Width * CoarseMinShare;
             float minScore = frameIndex < 0 ? 0 : Math.Min(0.9f, 2 * options.Threshold);
-            found.AddRange(plates.Detect(image, whole, threshold, maxScale: options.CoarseSide / (float)longSide).Where(d => d.Box.W >= minWidth && d.Score >= minScore));
+            found.AddRange(plates.Detect(image, whole, threshold, maxScale: options.CoarseSide / (float)longSide, minInput: CoarseInput(options.CoarseSide)).Where(d => d.Box.W >= minWidth && d.Score >= minScore));
         }
         if (options.Tiles)
         {

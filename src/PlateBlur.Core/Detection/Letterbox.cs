@@ -12,15 +12,16 @@ public readonly record struct Letterbox(BoxF Region, int Width, int Height, floa
     /// <summary>The region scaled to fit <paramref name="size"/> on its long side; with <paramref name="align"/> &gt; 0 (models with a dynamic
     /// input shape) the input is only as large as the content plus <paramref name="margin"/> of padding on each side, each side rounded
     /// up to a multiple of <paramref name="align"/> (the network's largest stride), instead of the full square.</summary>
-    public static Letterbox For(BoxF region, int size, bool centered, float maxScale, int align, int margin = 0)
+    /// <param name="minSide">Dynamic inputs: at least this many pixels on each side (the content centred in it).</param>
+    public static Letterbox For(BoxF region, int size, bool centered, float maxScale, int align, int margin = 0, int minSide = 0)
     {
         float scale = Math.Min(Math.Min(size / region.W, size / region.H), maxScale);
         float w = MathF.Round(region.W * scale), h = MathF.Round(region.H * scale);
         int width = size, height = size;
         if (align > 0)
         {
-            width = Math.Min(size, RoundUp((int)w + 2 * margin, align));
-            height = Math.Min(size, RoundUp((int)h + 2 * margin, align));
+            width = Math.Min(size, RoundUp(Math.Max((int)w + 2 * margin, minSide), align));
+            height = Math.Min(size, RoundUp(Math.Max((int)h + 2 * margin, minSide), align));
         }
         float padX = centered ? (width - w) / 2 : 0, padY = centered ? (height - h) / 2 : 0;
         return new Letterbox(region, width, height, scale, MathF.Floor(padX), MathF.Floor(padY));

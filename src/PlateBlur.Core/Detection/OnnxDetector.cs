@@ -75,9 +75,11 @@ public sealed class OnnxDetector : IDisposable
     public TimeSpan InferenceTime { get; private set; }
 
     /// <summary>Detects in <paramref name="region"/> of <paramref name="image"/>; boxes come back in image pixels.</summary>
-    public List<Detection> Detect(IImageSource image, BoxF region, float threshold, float maxScale = float.MaxValue)
+    /// <param name="minInput">Dynamic-shape models: the input is at least this many pixels on each side, the content centred in zeros
+    /// (a small picture searched whole keeps the padding around it that the network learned plates against).</param>
+    public List<Detection> Detect(IImageSource image, BoxF region, float threshold, float maxScale = float.MaxValue, int minInput = 0)
     {
-        var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left", maxScale, DynamicInput ? Stride : 0, ContextMargin);
+        var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left", maxScale, DynamicInput ? Stride : 0, ContextMargin, minInput);
         _input.AsSpan(0, 3 * lb.Width * lb.Height).Fill(Spec.PadValue * Spec.Scale);
         Fill(image, lb, 0, 0, lb.Width, lb.Height);
         return Run(threshold, lb.Width, lb.Height).Select(d => d.MapBack(lb.ToSource)).ToList();

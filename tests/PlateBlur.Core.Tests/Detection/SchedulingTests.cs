@@ -23,12 +23,32 @@ public class SchedulingTests(ModelFixture model, ITestOutputHelper log) : IClass
         Assert.Equal(47, lb.PadY);
         Assert.Equal(new PointF(0, 0), lb.ToSource(0, 47));
         Assert.Equal(new PointF(1280, 720), lb.ToSource(800, 497));
-        // The coarse pass (1280 px shrunk to 160): 160x90 content in a 224x160 input rather than 800x800 (5.6 %).
-        var coarse = Letterbox.For(new BoxF(0, 0, 1280, 720), 800, centered: true, 160f / 1280, align: 32, margin: 32);
-        Assert.Equal((224, 160), (coarse.Width, coarse.Height));
+        // The coarse pass (1280 px shrunk to 160): 160x90 content centred in a 320x320 input rather than 800x800 (16 %).
+        var coarse = Letterbox.For(new BoxF(0, 0, 1280, 720), 800, centered: true, 160f / 1280, align: 32, margin: 32,
+            minSide: FrameScanner.CoarseInput(160));
+        Assert.Equal((320, 320), (coarse.Width, coarse.Height));
+        Assert.Equal((80, 115), ((int)coarse.PadX, (int)coarse.PadY));
         // Fixed-shape models keep the square.
         var square = Letterbox.For(new BoxF(0, 0, 1280, 720), 800, centered: true);
         Assert.Equal((800, 800), (square.Width, square.Height));
+    }
+
+    [SharedFact]
+    public async Task The_coarse_pass_does_not_take_a_busy_picture_for_one_plate()
+    {
+        // ffmpeg's testsrc2 at 1080p: with a thin margin around the coarse pass's 160-px picture, the network took the whole
+        // picture for a plate (a full-frame mask on every frame, 42 % of the time spent blurring it, 1 GB of memory).
+        var a = model.Anonymizer;
+        using var dir = TestEnv.TempDir();
+        string clip = dir.File("testsrc.mp4");
+        TestEnv.Ffmpeg($"-f lavfi -i testsrc2=s=1920x1080:r=30:d=1 -c:v libx264 -preset veryfast -pix_fmt yuv420p \"{clip}\"");
+        var info = await MediaProbe.ProbeAsync(clip);
+        var timeline = await FrameTimeline.ScanAsync(clip, info.Video!);
+        var result = await SegmentProcessor.ProcessAsync(info, timeline, 0, timeline.FrameCount, 0, dir.File("out.mp4"), a.Scanner, a.Options,
+            new EncodeSettings(Preset: "ultrafast"));
+        var largest = result.Masks.SelectMany(m => m.Boxes).Select(b => b.W * b.H / (1920f * 1080)).DefaultIfEmpty(0).Max();
+        log.WriteLine($"{result.Masks.Sum(m => m.Boxes.Count)} masks in {result.Frames} frames; the largest covers {largest:P1} of the picture");
+        Assert.True(largest < 0.25f, $"a mask covers {largest:P1} of the test pattern");
     }
 
     [Theory]
