@@ -33,16 +33,7 @@ public static class FrameReader
 
         // Seek a second early (relative to the file start) and drop earlier frames by index: accurate whatever the keyframe spacing.
         double seek = firstIndex > 0 ? (timeline.PtsNs[firstIndex] - timeline.PtsNs[0]) / 1e9 - 1.0 : -1;
-        string args = FFMpegArguments
-            .FromFileInput(path, false, o =>
-            {
-                o.WithCustomArgument(MediaGuard.InputArguments(path) + " -noautorotate");
-                if (seek > 0) o.WithCustomArgument("-ss " + seek.ToString("0.######", CultureInfo.InvariantCulture));
-            })
-            .OutputToUrl("pipe:1", o => o
-                .WithCustomArgument($"-map 0:{video.Index} -an -sn -dn -copyts -fps_mode passthrough -c:v rawvideo -pix_fmt yuv420p")
-                .ForceFormat("matroska"))
-            .Arguments;
+        string args = Arguments(path, video.Index, seek);
         await using var ffmpeg = new FfmpegProcess(args, stdin: false, stdout: true);
 
         var pump = Task.Run(async () =>
@@ -96,6 +87,19 @@ public static class FrameReader
             while (channel.Reader.TryRead(out var left)) left.Dispose();
         }
     }
+
+    /// <summary>The ffmpeg command line that decodes stream <paramref name="streamIndex"/> of <paramref name="path"/> to raw I420 frames in
+    /// Matroska on stdout, starting at <paramref name="seekSeconds"/> from the file start when that is positive.</summary>
+    public static string Arguments(string path, int streamIndex, double seekSeconds) => FFMpegArguments
+        .FromFileInput(path, false, o =>
+        {
+            o.WithCustomArgument(MediaGuard.InputArguments(path) + " -noautorotate");
+            if (seekSeconds > 0) o.WithCustomArgument("-ss " + seekSeconds.ToString("0.######", CultureInfo.InvariantCulture));
+        })
+        .OutputToUrl("pipe:1", o => o
+            .WithCustomArgument($"-map 0:{streamIndex} -an -sn -dn -copyts -fps_mode passthrough -c:v rawvideo -pix_fmt yuv420p")
+            .ForceFormat("matroska"))
+        .Arguments;
 }
 
 /// <summary>Frames [FirstIndex, EndIndex) of one file, whose frame 0 is frame GlobalOffset of the whole stream.</summary>

@@ -16,44 +16,16 @@ public static class Muxer
         IReadOnlyList<string> videoParts, IReadOnlyList<long> partStartsNs, MediaInfo source, OutputPlan plan,
         string outputPath, bool keepLocation, CancellationToken ct = default)
     {
-        var video = source.RequireVideo();
+        source.RequireVideo();
         string? concatList = null;
         try
         {
-            FFMpegArguments args;
-            if (videoParts.Count == 1)
-            {
-                args = FFMpegArguments.FromFileInput(videoParts[0], false, o => o.WithCustomArgument(MediaGuard.InputArguments(videoParts[0])));
-            }
-            else
+            if (videoParts.Count > 1)
             {
                 concatList = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, $".{Path.GetFileName(outputPath)}.{Environment.ProcessId}.concat.txt");
                 await File.WriteAllLinesAsync(concatList, ConcatLines(videoParts, partStartsNs), ct);
-                args = FFMpegArguments.FromFileInput(concatList, false, o => o.WithCustomArgument($"-protocol_whitelist {MediaGuard.LocalProtocols} -f concat -safe 0"));
             }
-            args = args.AddFileInput(source.Path, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source.Path)));
-
-            var map = new List<string> { "-map 0:v:0" };
-            var codecs = new List<string> { "-c:v copy" };
-            int outAudio = 0;
-            foreach (var a in plan.Audio)
-            {
-                map.Add($"-map 1:{a.SourceIndex}");
-                codecs.Add(a.Encoder == "copy" ? $"-c:a:{outAudio} copy" : $"-c:a:{outAudio} {a.Encoder}");
-                outAudio++;
-            }
-            if (plan.CopySubtitles) { map.Add("-map 1:s?"); codecs.Add("-c:s copy"); }
-
-            var meta = new List<string> { "-map_metadata 1", $"-map_metadata:s:v:0 1:s:{video.Index}" };
-            if (video.Rotation != 0) meta.Add($"-metadata:s:v:0 rotate={video.Rotation.ToString(CultureInfo.InvariantCulture)}");
-            if (!keepLocation) meta.AddRange(LocationTags.Select(t => $"-metadata {t}="));
-            if (plan.Container is "mp4" or "mov") meta.Add("-movflags +faststart");
-
-            string arguments = args
-                .OutputToFile(outputPath, true, o => o
-                    .WithCustomArgument(string.Join(' ', map.Concat(codecs).Concat(meta).Append("-copyts -avoid_negative_ts disabled")))
-                    .ForceFormat(plan.FfmpegFormat))
-                .Arguments;
+            string arguments = Arguments(videoParts, concatList, source, plan, outputPath, keepLocation);
             await using var ffmpeg = new FfmpegProcess(arguments, stdin: false, stdout: false);
             int code = await ffmpeg.WaitAsync(ct);
             if (code != 0)
@@ -63,6 +35,39 @@ public static class Muxer
         {
             if (concatList != null) File.Delete(concatList);
         }
+    }
+
+    /// <summary>The ffmpeg command line that writes <paramref name="outputPath"/>: the video from the single part, or from
+    /// <paramref name="concatList"/> (the parts' concat list) when there are several, with the source's other streams and metadata.</summary>
+    public static string Arguments(IReadOnlyList<string> videoParts, string? concatList, MediaInfo source, OutputPlan plan, string outputPath, bool keepLocation)
+    {
+        var video = source.RequireVideo();
+        var args = videoParts.Count == 1
+            ? FFMpegArguments.FromFileInput(videoParts[0], false, o => o.WithCustomArgument(MediaGuard.InputArguments(videoParts[0])))
+            : FFMpegArguments.FromFileInput(concatList!, false, o => o.WithCustomArgument($"-protocol_whitelist {MediaGuard.LocalProtocols} -f concat -safe 0"));
+        args = args.AddFileInput(source.Path, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source.Path)));
+
+        var map = new List<string> { "-map 0:v:0" };
+        var codecs = new List<string> { "-c:v copy" };
+        int outAudio = 0;
+        foreach (var a in plan.Audio)
+        {
+            map.Add($"-map 1:{a.SourceIndex}");
+            codecs.Add(a.Encoder == "copy" ? $"-c:a:{outAudio} copy" : $"-c:a:{outAudio} {a.Encoder}");
+            outAudio++;
+        }
+        if (plan.CopySubtitles) { map.Add("-map 1:s?"); codecs.Add("-c:s copy"); }
+
+        var meta = new List<string> { "-map_metadata 1", $"-map_metadata:s:v:0 1:s:{video.Index}" };
+        if (video.Rotation != 0) meta.Add($"-metadata:s:v:0 rotate={video.Rotation.ToString(CultureInfo.InvariantCulture)}");
+        if (!keepLocation) meta.AddRange(LocationTags.Select(t => $"-metadata {t}="));
+        if (plan.Container is "mp4" or "mov") meta.Add("-movflags +faststart");
+
+        return args
+            .OutputToFile(outputPath, true, o => o
+                .WithCustomArgument(string.Join(' ', map.Concat(codecs).Concat(meta).Append("-copyts -avoid_negative_ts disabled")))
+                .ForceFormat(plan.FfmpegFormat))
+            .Arguments;
     }
 
     /// <summary>Concat-demuxer lines with exact part durations, so variable frame timing survives the joins.</summary>
