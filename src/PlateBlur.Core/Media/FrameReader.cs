@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Threading.Channels;
 using FFMpegCore;
+using FFMpegCore.Enums;
 
 namespace PlateBlur.Core.Media;
 
@@ -93,11 +93,18 @@ public static class FrameReader
     public static string Arguments(string path, int streamIndex, double seekSeconds) => FFMpegArguments
         .FromFileInput(path, false, o =>
         {
+            // The hostile-input gate stays one string before -i (protocol allow-list and forced demuxer); -noautorotate has no typed argument.
             o.WithCustomArgument(MediaGuard.InputArguments(path) + " -noautorotate");
-            if (seekSeconds > 0) o.WithCustomArgument("-ss " + seekSeconds.ToString("0.######", CultureInfo.InvariantCulture));
+            // An input -ss (typed: written as hh:mm:ss.fff, to the millisecond below; the seek is a second early and frames are kept by index).
+            if (seekSeconds > 0) o.WithStartTime(TimeSpan.FromSeconds(seekSeconds));
         })
         .OutputToUrl("pipe:1", o => o
-            .WithCustomArgument($"-map 0:{streamIndex} -an -sn -dn -copyts -fps_mode passthrough -c:v rawvideo -pix_fmt yuv420p")
+            .WithMap(0, StreamType.All, streamIndex)
+            .DisableAudio().DisableSubtitles().DisableData()
+            .WithCustomArgument("-copyts") // no typed argument
+            .WithFpsMode(FpsMode.Passthrough)
+            .WithVideoCodec("rawvideo")
+            .WithPixelFormat("yuv420p")
             .ForceFormat("matroska"))
         .Arguments;
 }

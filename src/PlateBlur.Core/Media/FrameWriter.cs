@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using FFMpegCore;
+using FFMpegCore.Enums;
 
 namespace PlateBlur.Core.Media;
 
@@ -46,12 +47,19 @@ public sealed class FrameWriter : IAsyncDisposable
     public static string Arguments(string outputPath, VideoStreamInfo source, EncodeSettings settings, string? colorArguments = null)
     {
         var (_, den) = FrameTimeline.ParseTimeBase(source.TimeBase);
-        string timescale = den is > 0 and <= int.MaxValue ? $" -enc_time_base:v 1/{den} -video_track_timescale {den}" : "";
         return FFMpegArguments
             .FromUrlInput("pipe:0", o => o.WithCustomArgument(MediaGuard.PipeInput).ForceFormat("matroska"))
-            .OutputToFile(outputPath, true, o => o
-                .WithCustomArgument($"-map 0:v:0 -copyts -fps_mode passthrough {settings.Arguments()}{timescale} {colorArguments}".TrimEnd())
-                .ForceFormat("mp4"))
+            .OutputToFile(outputPath, true, o =>
+            {
+                o.WithMap(0, StreamType.Video, 0)
+                    .WithCustomArgument("-copyts") // no typed argument
+                    .WithFpsMode(FpsMode.Passthrough);
+                settings.Apply(o);
+                // The encoder and muxer time bases, and the colour tags (SegmentProcessor.ColorArguments), have no typed arguments.
+                if (den is > 0 and <= int.MaxValue) o.WithCustomArgument($"-enc_time_base:v 1/{den} -video_track_timescale {den}");
+                if (!string.IsNullOrWhiteSpace(colorArguments)) o.WithCustomArgument(colorArguments.Trim());
+                o.ForceFormat("mp4");
+            })
             .Arguments;
     }
 

@@ -46,7 +46,7 @@ public class CommandLineTests
 
         string seek = FrameReader.Arguments(clip, v, seekSeconds: 3.2345678);
         Assert.Equal(
-            $"-protocol_whitelist file,pipe -f mov -noautorotate -ss 3.234568 -i {Q(clip)} " +
+            $"-protocol_whitelist file,pipe -f mov -noautorotate -ss 00:00:03.234 -i {Q(clip)} " +
             $"-map 0:{v} -an -sn -dn -copyts -fps_mode passthrough -c:v rawvideo -pix_fmt yuv420p -f matroska \"pipe:1\"", seek);
         AssertEveryInputGuarded(seek, 1);
     }
@@ -119,9 +119,9 @@ public class CommandLineTests
         Assert.Equal(
             $"-protocol_whitelist file,pipe -f mov -i {Q(part)} -protocol_whitelist file,pipe -f mov -i {Q(clip)} " +
             "-map 0:v:0 -map 1:1 -map 1:2 -map 1:s? -c:v copy -c:a:0 copy -c:a:1 aac -c:s copy " +
-            $"-map_metadata 1 -map_metadata:s:v:0 1:s:{v} -metadata:s:v:0 rotate=90 " +
-            "-metadata location= -metadata location-eng= -metadata com.apple.quicktime.location.ISO6709= -metadata com.android.capture.location= " +
-            $"-movflags +faststart -copyts -avoid_negative_ts disabled -f mp4 {Q(output)} -y", single);
+            $"-map_metadata 1 -map_metadata:s:v:0 1:s:{v} -metadata:s:v:0 \"rotate=90\" " +
+            "-metadata \"location=\" -metadata \"location-eng=\" -metadata \"com.apple.quicktime.location.ISO6709=\" -metadata \"com.android.capture.location=\" " +
+            $"-movflags faststart -copyts -avoid_negative_ts disabled -f mp4 {Q(output)} -y", single);
         AssertEveryInputGuarded(single, 2);
 
         string list = dir.File(".out.mkv.concat.txt");
