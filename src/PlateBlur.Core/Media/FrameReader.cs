@@ -95,7 +95,7 @@ public static class FrameReader
         {
             // The hostile-input gate stays one string before -i (protocol allow-list and forced demuxer); -noautorotate has no typed argument.
             o.WithCustomArgument(MediaGuard.InputArguments(path) + " -noautorotate");
-            // An input -ss (typed: written as hh:mm:ss.fff, to the millisecond below; the seek is a second early and frames are kept by index).
+            // Input -ss; FFMpegCore writes hh:mm:ss.fff, cut to the millisecond: harmless, the seek is a second early and frames are kept by index.
             if (seekSeconds > 0) o.WithStartTime(TimeSpan.FromSeconds(seekSeconds));
         })
         .OutputToUrl("pipe:1", o => o
