@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Threading.Channels;
 using FFMpegCore;
+using FFMpegCore.Enums;
 
 namespace PlateBlur.Core.Media;
 
@@ -33,16 +33,7 @@ public static class FrameReader
 
         // Seek a second early (relative to the file start) and drop earlier frames by index: accurate whatever the keyframe spacing.
         double seek = firstIndex > 0 ? (timeline.PtsNs[firstIndex] - timeline.PtsNs[0]) / 1e9 - 1.0 : -1;
-        string args = FFMpegArguments
-            .FromFileInput(path, false, o =>
-            {
-                o.WithCustomArgument(MediaGuard.InputArguments(path) + " -noautorotate");
-                if (seek > 0) o.WithCustomArgument("-ss " + seek.ToString("0.######", CultureInfo.InvariantCulture));
-            })
-            .OutputToUrl("pipe:1", o => o
-                .WithCustomArgument($"-map 0:{video.Index} -an -sn -dn -copyts -fps_mode passthrough -c:v rawvideo -pix_fmt yuv420p")
-                .ForceFormat("matroska"))
-            .Arguments;
+        string args = Arguments(path, video.Index, seek);
         await using var ffmpeg = new FfmpegProcess(args, stdin: false, stdout: true);
 
         var pump = Task.Run(async () =>
@@ -96,6 +87,26 @@ public static class FrameReader
             while (channel.Reader.TryRead(out var left)) left.Dispose();
         }
     }
+
+    /// <summary>The ffmpeg command line that decodes stream <paramref name="streamIndex"/> of <paramref name="path"/> to raw I420 frames in
+    /// Matroska on stdout, starting at <paramref name="seekSeconds"/> from the file start when that is positive.</summary>
+    public static string Arguments(string path, int streamIndex, double seekSeconds) => FFMpegArguments
+        .FromFileInput(path, false, o =>
+        {
+            // The hostile-input gate stays one string before -i (protocol allow-list and forced demuxer); -noautorotate has no typed argument.
+            o.WithCustomArgument(MediaGuard.InputArguments(path) + " -noautorotate");
+            // Input -ss; FFMpegCore writes hh:mm:ss.fff, cut to the millisecond: harmless, the seek is a second early and frames are kept by index.
+            if (seekSeconds > 0) o.WithStartTime(TimeSpan.FromSeconds(seekSeconds));
+        })
+        .OutputToUrl("pipe:1", o => o
+            .WithMap(0, StreamType.All, streamIndex)
+            .DisableAudio().DisableSubtitles().DisableData()
+            .WithCustomArgument("-copyts") // no typed argument
+            .WithFpsMode(FpsMode.Passthrough)
+            .WithVideoCodec("rawvideo")
+            .WithPixelFormat("yuv420p")
+            .ForceFormat("matroska"))
+        .Arguments;
 }
 
 /// <summary>Frames [FirstIndex, EndIndex) of one file, whose frame 0 is frame GlobalOffset of the whole stream.</summary>

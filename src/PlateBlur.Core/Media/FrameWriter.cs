@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using FFMpegCore;
+using FFMpegCore.Enums;
 
 namespace PlateBlur.Core.Media;
 
@@ -16,14 +17,7 @@ public sealed class FrameWriter : IAsyncDisposable
     public FrameWriter(string outputPath, int width, int height, VideoStreamInfo source, EncodeSettings settings, string? colorArguments = null)
     {
         _path = outputPath;
-        var (_, den) = FrameTimeline.ParseTimeBase(source.TimeBase);
-        string timescale = den is > 0 and <= int.MaxValue ? $" -enc_time_base:v 1/{den} -video_track_timescale {den}" : "";
-        string args = FFMpegArguments
-            .FromUrlInput("pipe:0", o => o.WithCustomArgument(MediaGuard.PipeInput).ForceFormat("matroska"))
-            .OutputToFile(outputPath, true, o => o
-                .WithCustomArgument($"-map 0:v:0 -copyts -fps_mode passthrough {settings.Arguments()}{timescale} {colorArguments}".TrimEnd())
-                .ForceFormat("mp4"))
-            .Arguments;
+        string args = Arguments(outputPath, source, settings, colorArguments);
         _ffmpeg = new FfmpegProcess(args, stdin: true, stdout: false);
         _pump = Task.Run(async () =>
         {
@@ -47,6 +41,26 @@ public sealed class FrameWriter : IAsyncDisposable
                 try { stdin.Close(); } catch (IOException) { /* ffmpeg already gone: reported by its exit code */ }
             }
         });
+    }
+
+    /// <summary>The ffmpeg command line that encodes our Matroska frames from stdin to a video-only MP4, keeping the source time base.</summary>
+    public static string Arguments(string outputPath, VideoStreamInfo source, EncodeSettings settings, string? colorArguments = null)
+    {
+        var (_, den) = FrameTimeline.ParseTimeBase(source.TimeBase);
+        return FFMpegArguments
+            .FromUrlInput("pipe:0", o => o.WithCustomArgument(MediaGuard.PipeInput).ForceFormat("matroska"))
+            .OutputToFile(outputPath, true, o =>
+            {
+                o.WithMap(0, StreamType.Video, 0)
+                    .WithCustomArgument("-copyts") // no typed argument
+                    .WithFpsMode(FpsMode.Passthrough);
+                settings.Apply(o);
+                // The encoder and muxer time bases, and the colour tags (SegmentProcessor.ColorArguments), have no typed arguments.
+                if (den is > 0 and <= int.MaxValue) o.WithCustomArgument($"-enc_time_base:v 1/{den} -video_track_timescale {den}");
+                if (!string.IsNullOrWhiteSpace(colorArguments)) o.WithCustomArgument(colorArguments.Trim());
+                o.ForceFormat("mp4");
+            })
+            .Arguments;
     }
 
     public long FramesWritten { get; private set; }

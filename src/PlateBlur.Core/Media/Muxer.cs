@@ -1,5 +1,6 @@
 using System.Globalization;
 using FFMpegCore;
+using FFMpegCore.Enums;
 
 namespace PlateBlur.Core.Media;
 
@@ -16,44 +17,16 @@ public static class Muxer
         IReadOnlyList<string> videoParts, IReadOnlyList<long> partStartsNs, MediaInfo source, OutputPlan plan,
         string outputPath, bool keepLocation, CancellationToken ct = default)
     {
-        var video = source.RequireVideo();
+        source.RequireVideo();
         string? concatList = null;
         try
         {
-            FFMpegArguments args;
-            if (videoParts.Count == 1)
-            {
-                args = FFMpegArguments.FromFileInput(videoParts[0], false, o => o.WithCustomArgument(MediaGuard.InputArguments(videoParts[0])));
-            }
-            else
+            if (videoParts.Count > 1)
             {
                 concatList = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, $".{Path.GetFileName(outputPath)}.{Environment.ProcessId}.concat.txt");
                 await File.WriteAllLinesAsync(concatList, ConcatLines(videoParts, partStartsNs), ct);
-                args = FFMpegArguments.FromFileInput(concatList, false, o => o.WithCustomArgument($"-protocol_whitelist {MediaGuard.LocalProtocols} -f concat -safe 0"));
             }
-            args = args.AddFileInput(source.Path, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source.Path)));
-
-            var map = new List<string> { "-map 0:v:0" };
-            var codecs = new List<string> { "-c:v copy" };
-            int outAudio = 0;
-            foreach (var a in plan.Audio)
-            {
-                map.Add($"-map 1:{a.SourceIndex}");
-                codecs.Add(a.Encoder == "copy" ? $"-c:a:{outAudio} copy" : $"-c:a:{outAudio} {a.Encoder}");
-                outAudio++;
-            }
-            if (plan.CopySubtitles) { map.Add("-map 1:s?"); codecs.Add("-c:s copy"); }
-
-            var meta = new List<string> { "-map_metadata 1", $"-map_metadata:s:v:0 1:s:{video.Index}" };
-            if (video.Rotation != 0) meta.Add($"-metadata:s:v:0 rotate={video.Rotation.ToString(CultureInfo.InvariantCulture)}");
-            if (!keepLocation) meta.AddRange(LocationTags.Select(t => $"-metadata {t}="));
-            if (plan.Container is "mp4" or "mov") meta.Add("-movflags +faststart");
-
-            string arguments = args
-                .OutputToFile(outputPath, true, o => o
-                    .WithCustomArgument(string.Join(' ', map.Concat(codecs).Concat(meta).Append("-copyts -avoid_negative_ts disabled")))
-                    .ForceFormat(plan.FfmpegFormat))
-                .Arguments;
+            string arguments = Arguments(videoParts, concatList, source, plan, outputPath, keepLocation);
             await using var ffmpeg = new FfmpegProcess(arguments, stdin: false, stdout: false);
             int code = await ffmpeg.WaitAsync(ct);
             if (code != 0)
@@ -63,6 +36,40 @@ public static class Muxer
         {
             if (concatList != null) File.Delete(concatList);
         }
+    }
+
+    /// <summary>The ffmpeg command line that writes <paramref name="outputPath"/>: the video from the single part, or from
+    /// <paramref name="concatList"/> (the parts' concat list) when there are several, with the source's other streams and metadata.</summary>
+    public static string Arguments(IReadOnlyList<string> videoParts, string? concatList, MediaInfo source, OutputPlan plan, string outputPath, bool keepLocation)
+    {
+        var video = source.RequireVideo();
+        // Every input keeps its gate as one string before its -i: our concat list may name only local files, and each media file
+        // gets the protocol allow-list and its forced demuxer.
+        var args = videoParts.Count == 1
+            ? FFMpegArguments.FromFileInput(videoParts[0], false, o => o.WithCustomArgument(MediaGuard.InputArguments(videoParts[0])))
+            : FFMpegArguments.FromFileInput(concatList!, false, o => o.WithCustomArgument($"-protocol_whitelist {MediaGuard.LocalProtocols} -f concat -safe 0"));
+        args = args.AddFileInput(source.Path, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source.Path)));
+
+        return args
+            .OutputToFile(outputPath, true, o =>
+            {
+                // Stream maps: the video, each planned audio stream, and any subtitles (an optional map, "1:s?", has no typed argument).
+                o.WithMap(0, StreamType.Video, 0);
+                foreach (var a in plan.Audio) o.WithMap(1, StreamType.All, a.SourceIndex);
+                if (plan.CopySubtitles) o.WithCustomArgument("-map 1:s?");
+                // Codecs, per output stream: video and subtitles copied, each audio stream copied or re-encoded.
+                o.CopyStreams(StreamType.Video);
+                for (int i = 0; i < plan.Audio.Count; i++) o.WithAudioCodec(plan.Audio[i].Encoder, i);
+                if (plan.CopySubtitles) o.CopyStreams(StreamType.Subtitle);
+                // Metadata: the source's global tags, and its video stream's tags (a per-stream -map_metadata has no typed argument).
+                o.WithMapMetadata(1).WithCustomArgument($"-map_metadata:s:v:0 1:s:{video.Index}");
+                if (video.Rotation != 0) o.WithStreamMetadata("rotate", video.Rotation.ToString(CultureInfo.InvariantCulture), StreamType.Video, 0);
+                if (!keepLocation) foreach (var t in LocationTags) o.WithMetadata(t, "");
+                if (plan.Container is "mp4" or "mov") o.WithFastStart();
+                o.WithCustomArgument("-copyts -avoid_negative_ts disabled") // no typed arguments
+                    .ForceFormat(plan.FfmpegFormat);
+            })
+            .Arguments;
     }
 
     /// <summary>Concat-demuxer lines with exact part durations, so variable frame timing survives the joins.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FFMpegCore;
+using FFMpegCore.Enums;
 
 namespace PlateBlur.Core.Media;
 
@@ -25,24 +26,46 @@ public static class Splitter
 
     private static async Task<List<string>> RunAsync(string source, VideoStreamInfo video, SegmentPlan plan, string folder, bool reEncode, CancellationToken ct)
     {
-        var inv = CultureInfo.InvariantCulture;
-        // A cut time just before each planned first frame: the segment muxer cuts at the first keyframe at or after it.
-        string times = string.Join(",", plan.Segments.Skip(1).Select(s => (s.StartNs / 1e9 - 0.0005).ToString("0.######", inv)));
-        var (_, den) = FrameTimeline.ParseTimeBase(video.TimeBase);
-        string codec = reEncode
-            ? $"-c:v libx264 -preset ultrafast -crf 12 -pix_fmt yuv420p -enc_time_base:v 1/{den}" + (times.Length > 0 ? $" -force_key_frames {times}" : "")
-            : "-c:v copy";
-        string pattern = Path.Combine(folder, "seg-%04d.nut");
-        string args = FFMpegArguments
-            .FromFileInput(source, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source) + " -noautorotate"))
-            .OutputToFile(pattern, true, o => o.WithCustomArgument(
-                $"-map 0:{video.Index} -an -sn -dn -copyts -fps_mode passthrough {codec} -f segment -segment_format nut -reset_timestamps 0" +
-                (times.Length > 0 ? $" -segment_times {times}" : " -segment_time 999999999")))
-            .Arguments;
+        string args = Arguments(source, video, plan, folder, reEncode);
         await using var ffmpeg = new FfmpegProcess(args, stdin: false, stdout: false);
         int code = await ffmpeg.WaitAsync(ct);
         if (code != 0) throw new MediaException(MediaError.EncodeFailed, $"Splitting failed ({ffmpeg.LastError}).");
         return Directory.GetFiles(folder, "seg-*.nut").Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The ffmpeg command line that cuts stream <c>video.Index</c> of <paramref name="source"/> into NUT segments
+    /// (seg-0000.nut, ...) in <paramref name="folder"/> at the plan's cut times, by stream copy or by re-encoding.</summary>
+    public static string Arguments(string source, VideoStreamInfo video, SegmentPlan plan, string folder, bool reEncode)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        // A cut time just before each planned first frame: the segment muxer cuts at the first keyframe at or after it.
+        string times = string.Join(",", plan.Segments.Skip(1).Select(s => (s.StartNs / 1e9 - 0.0005).ToString("0.######", inv)));
+        var (_, den) = FrameTimeline.ParseTimeBase(video.TimeBase);
+        string pattern = Path.Combine(folder, "seg-%04d.nut");
+        return FFMpegArguments
+            // The hostile-input gate stays one string before -i (protocol allow-list and forced demuxer); -noautorotate has no typed argument.
+            .FromFileInput(source, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source) + " -noautorotate"))
+            .OutputToFile(pattern, true, o =>
+            {
+                o.WithMap(0, StreamType.All, video.Index)
+                    .DisableAudio().DisableSubtitles().DisableData()
+                    .WithCustomArgument("-copyts") // no typed argument
+                    .WithFpsMode(FpsMode.Passthrough);
+                if (reEncode)
+                {
+                    o.WithVideoCodec(VideoCodec.LibX264).WithSpeedPreset(EncoderPreset.UltraFast).WithConstantRateFactor(12).WithPixelFormat("yuv420p")
+                        .WithCustomArgument($"-enc_time_base:v 1/{den}"); // no typed argument
+                    if (times.Length > 0) o.WithCustomArgument($"-force_key_frames {times}"); // no typed argument
+                }
+                else
+                {
+                    o.CopyStreams(StreamType.Video);
+                }
+                // The segment muxer's own options have no typed arguments.
+                o.ForceFormat("segment")
+                    .WithCustomArgument("-segment_format nut -reset_timestamps 0" + (times.Length > 0 ? $" -segment_times {times}" : " -segment_time 999999999"));
+            })
+            .Arguments;
     }
 
     private static async Task<bool> MatchesAsync(List<string> files, SegmentPlan plan, CancellationToken ct)
