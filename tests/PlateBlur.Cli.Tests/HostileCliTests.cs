@@ -99,8 +99,11 @@ public class HostileCliTests
         using var dir = TestEnv.TempDir();
         string src = Clips.Make(dir.File("long.mp4"), seconds: 30, fps: 25, size: "640x360");
         string hash = HostileMedia.Hash(src);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "plateblur.dll"), "anonymize", src, "-o", dir.File("out.mp4") }) psi.ArgumentList.Add(a);
+        // Through coreutils' env --default-signal: a test run started in the background of a non-interactive shell (nohup … &) inherits
+        // SIGINT ignored, and a CLI rightly keeps ignoring it there (POSIX background jobs do); the child gets the default disposition
+        // so it sees the Ctrl+C this test sends, wherever the test runs.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "plateblur.dll"), "anonymize", src, "-o", dir.File("out.mp4") }) psi.ArgumentList.Add(a);
         psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
         if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
         using var p = Process.Start(psi)!;
