@@ -141,59 +141,6 @@ internal sealed class ServeProcess : IDisposable
     }
 }
 
-/// <summary>The Event Grid topic stand-in: a loopback listener that records each CloudEvent (with its id) and can be made to refuse
-/// every request (503) for a while.</summary>
-internal sealed class ChaosEventSink : IDisposable
-{
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
-    private int _refused, _requests;
-    public ConcurrentQueue<(DateTime Utc, string Id, string Type, string Subject)> Events { get; } = new();
-    public volatile bool Down;
-
-    public ChaosEventSink()
-    {
-        int port = PipelineServices.FreeLoopbackPort();
-        Endpoint = $"http://127.0.0.1:{port}/api/events";
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _loop = Task.Run(async () =>
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try { ctx = await _listener.GetContextAsync(); } catch { break; }
-                Interlocked.Increment(ref _requests);
-                try
-                {
-                    if (Down)
-                    {
-                        Interlocked.Increment(ref _refused);
-                        ctx.Response.StatusCode = 503;
-                        continue;
-                    }
-                    using var doc = await JsonDocument.ParseAsync(ctx.Request.InputStream);
-                    foreach (var e in doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement.EnumerateArray().ToList() : [doc.RootElement])
-                        Events.Enqueue((DateTime.UtcNow, e.GetProperty("id").GetString()!, e.GetProperty("type").GetString()!, e.GetProperty("subject").GetString()!));
-                    ctx.Response.StatusCode = 200;
-                }
-                catch (Exception) { ctx.Response.StatusCode = 400; }
-                finally { try { ctx.Response.Close(); } catch { } }
-            }
-        });
-    }
-
-    public string Endpoint { get; }
-    public int Refused => Volatile.Read(ref _refused);
-    public int Requests => Volatile.Read(ref _requests);
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        try { _loop.Wait(2000); } catch { }
-        _listener.Close();
-    }
-}
 
 /// <summary>Activity runs read from serve's log ("pb-…: activity ProcessSegment runs (segment 2)").</summary>
 internal static partial class ActivityLog

@@ -69,7 +69,7 @@ public sealed class ChaosRun
         bool tmpfs = MountTmpfs(work, _s.WorkTmpfsSize, out string mountNote);
         Note(mountNote);
         using var azurite = new AzuriteProcess(Path.Combine(root.Path, "azurite"));
-        using var sink = new ChaosEventSink();
+        using var sink = new EventSink();
         try
         {
             var items = Prepare(media);
@@ -263,7 +263,7 @@ public sealed class ChaosRun
     private double _gridDown, _gridUp;
 
     /// <summary>The Event Grid endpoint refuses everything from the start until it has refused for 12 s (below the 30 s the publisher keeps trying).</summary>
-    private async Task EventGridOutageAsync(ChaosEventSink sink, List<Item> items, CancellationToken ct)
+    private async Task EventGridOutageAsync(EventSink sink, List<Item> items, CancellationToken ct)
     {
         sink.Down = true;
         _gridDown = Now;
@@ -419,7 +419,7 @@ public sealed class ChaosRun
     // ----------------------------------------------------------------------------------------------------------------------------
     // Checks and the table
 
-    private async Task<string> CheckAsync(BlobStore blobs, List<Item> items, ChaosEventSink sink, string work, double wall)
+    private async Task<string> CheckAsync(BlobStore blobs, List<Item> items, EventSink sink, string work, double wall)
     {
         var ledger = new JobLedger(blobs);
         var all = new Dictionary<string, HashSet<string>>();
@@ -508,7 +508,7 @@ public sealed class ChaosRun
         foreach (var o in orphans) _failures.Add($"orphan: {o}");
 
         // Events: each file's final event delivered (or recorded in events-failed/), duplicates told apart by id.
-        var ids = received.GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Count());
+        var ids = received.GroupBy(EventSink.Id).ToDictionary(g => g.Key, g => g.Count());
         var failedIds = all[Containers.EventsFailed].Select(n => n[..^".json".Length]).ToHashSet();
         var missing = expectedEvents.Where(e => !ids.ContainsKey(e) && !failedIds.Contains(e)).ToList();
         foreach (var m in missing) _failures.Add($"event {m} neither delivered nor in events-failed/");
