@@ -35,7 +35,7 @@ public sealed record PlateBlurOptions
     /// apart; the frames between get the whole frame and their turn of the tiles. 0 = no key frames (the vehicle model every 3rd frame,
     /// crops on every frame); -1 = as the detection mode says (fast and balanced 0.2, thorough 0).</summary>
     public double KeySeconds { get; init; } = -1;
-    public double EffectiveKeySeconds => KeySeconds >= 0 ? KeySeconds : Detection switch { DetectionMode.Fast => 0.2, DetectionMode.Balanced => 0.2, _ => 0 };
+    public double EffectiveKeySeconds => KeySeconds >= 0 ? KeySeconds : Detection == DetectionMode.Thorough ? 0 : 0.2;
 
     /// <summary>Video, with vehicle-first detection: when no plate has been found on a vehicle for a few frames, mask the zone
     /// where plates sit on it (fail-secure for plates too small, oblique or dirty for the plate model).</summary>
@@ -97,10 +97,9 @@ public sealed record PlateBlurOptions
     /// key frames only; the whole frame and the tiles in turn run on every frame.</remarks>
     public ScanOptions ScanOptions()
     {
-        double key = EffectiveKeySeconds;
         int every = Detection == DetectionMode.Thorough ? 1 : 3;
         return new ScanOptions(EffectiveThreshold, Tiles, TileEvery > 0 ? TileEvery : every, TileOverlap, EffectiveContinueThreshold,
-            Vehicles: Detection != DetectionMode.Fast, VehicleEvery: every, CoarseSide: CoarseSide, KeySeconds: key).Validate();
+            Vehicles: Detection != DetectionMode.Fast, VehicleEvery: every, CoarseSide: CoarseSide, KeySeconds: EffectiveKeySeconds).Validate();
     }
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
     /// <remarks>Frame floors (12 / 6 / 20 frames) sit under the durations in seconds: the scanner's own cadence (tiles and the vehicle

@@ -54,13 +54,7 @@ public static class PhotoAnonymizer
         partial.Commit(overwrite);
 
         var redaction = options.RedactionOptions();
-        MaskRecord Record(MaskBox m)
-        {
-            var b = Redactor.Covered(m.Box, redaction, photo.Width, photo.Height);
-            return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString(),
-                m.Kind == MaskKind.Manual ? resolved?.ClassOf(m.TrackId) : null, m.Kind == MaskKind.Manual ? resolved?.RegionIdOf(m.TrackId) : null,
-                m.Score > 0 ? MathF.Round(m.Score, 3) : null);
-        }
+        MaskRecord Record(MaskBox m) => ReportBuilder.Record(m, redaction, photo.Width, photo.Height, resolved);
         var records = masks.Select(Record).ToList();
         List<FrameMasks> frames = records.Count > 0 ? [new FrameMasks(0, 0, records)] : [];
         var editsReport = resolved?.Report(dropped, removed.Count > 0 ? [new FrameMasks(0, 0, removed.Select(Record).ToList())] : [], frames);

@@ -59,13 +59,7 @@ public static class SegmentProcessor
         long detections = 0, masksSoFar = 0, written = 0;
 
         await using var writer = new FrameWriter(videoOutput, video.Width, video.Height, video, encodeSettings, ColorArguments(video));
-        MaskRecord Record(MaskBox m, YuvFrame f)
-        {
-            var b = Redactor.Covered(m.Box, redaction, f.Width, f.Height);
-            return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString(),
-                m.Kind == MaskKind.Manual ? edits?.ClassOf(m.TrackId) : null, m.Kind == MaskKind.Manual ? edits?.RegionIdOf(m.TrackId) : null,
-                m.Score > 0 ? MathF.Round(m.Score, 3) : null);
-        }
+        MaskRecord Record(MaskBox m, YuvFrame f) => ReportBuilder.Record(m, redaction, f.Width, f.Height, edits);
 
         async Task FinalizeAsync(YuvFrame f)
         {
@@ -173,15 +167,13 @@ public static class SegmentProcessor
 /// Key frames are at most the interval plus one frame step apart.</summary>
 public sealed class KeySchedule(long keyNs)
 {
-    private long _lastSlot = long.MinValue;
-    private bool _started;
+    private long? _lastSlot;
 
     public bool IsKey(long ptsNs)
     {
         if (keyNs <= 0) return true;
         long slot = ptsNs >= 0 ? ptsNs / keyNs : -((-ptsNs + keyNs - 1) / keyNs);
-        bool key = !_started || slot != _lastSlot;
-        _started = true;
+        bool key = slot != _lastSlot;
         _lastSlot = slot;
         return key;
     }

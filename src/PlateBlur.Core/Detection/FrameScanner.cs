@@ -38,6 +38,8 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
     public List<Detection> Scan(IImageSource image, long frameIndex = -1, float? threshold = null, bool keyFrame = true) =>
         Nms.Merge(ScanRaw(image, frameIndex, threshold ?? options.Threshold, keyFrame));
 
+    /// <summary>Every pass's detections at <paramref name="threshold"/>, before merging. Merging those with a score of at least t
+    /// gives exactly what <see cref="Scan"/> gives at threshold t, so one low-threshold pass serves a whole threshold sweep.</summary>
     /// <param name="keyFrame">False for the frames between key frames: no coarse pass and no vehicles.</param>
     public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold, bool keyFrame = true)
     {

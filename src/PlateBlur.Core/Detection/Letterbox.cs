@@ -27,10 +27,8 @@ public readonly record struct Letterbox(BoxF Region, int Width, int Height, floa
         return new Letterbox(region, width, height, scale, MathF.Floor(padX), MathF.Floor(padY));
     }
 
-    private static int RoundUp(int v, int align) => Math.Max(align, (v + align - 1) / align * align);
-
-    /// <summary>The long side of the input.</summary>
-    public int Size => Math.Max(Width, Height);
+    /// <summary><paramref name="v"/> rounded up to a multiple of <paramref name="align"/> (at least one).</summary>
+    public static int RoundUp(int v, int align) => Math.Max(align, (v + align - 1) / align * align);
     public int ContentWidth => (int)MathF.Round(Region.W * Scale);
     public int ContentHeight => (int)MathF.Round(Region.H * Scale);
 

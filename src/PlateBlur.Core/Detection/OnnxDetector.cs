@@ -55,7 +55,7 @@ public sealed class OnnxDetector : IDisposable
         else if (dims.Length == 4)
         {
             // Height and width are symbolic: the network accepts any multiple of its stride, and each pass feeds only the
-            // input its content needs (a 16:9 frame 800x480, the coarse pass 160x96) instead of the full square.
+            // input its content needs plus ContextMargin (a 16:9 frame 800x544) instead of the full square.
             if (size % Stride != 0) throw new InvalidDataException($"Model {spec.Name} has a dynamic input shape: its manifest input size ({size}) must be a multiple of {Stride}.");
             DynamicInput = true;
         }
@@ -70,8 +70,6 @@ public sealed class OnnxDetector : IDisposable
     /// <summary>The model takes any input height and width (multiples of <see cref="Stride"/>); otherwise always InputSize².</summary>
     public bool DynamicInput { get; }
     public long Inferences { get; private set; }
-    /// <summary>Input pixels fed to the model so far (the work done: inference time grows with it).</summary>
-    public long InputPixels { get; private set; }
     public TimeSpan InferenceTime { get; private set; }
 
     /// <summary>Detects in <paramref name="region"/> of <paramref name="image"/>; boxes come back in image pixels.</summary>
@@ -93,7 +91,7 @@ public sealed class OnnxDetector : IDisposable
         if (regions.Count is 0 or > 4) throw new ArgumentOutOfRangeException(nameof(regions), "a mosaic holds one to four regions");
         int half = InputSize / 2;
         // A dynamic-shape model gets one row of cells for one or two regions (a 2x1 mosaic, half the work).
-        int width = InputSize, height = DynamicInput && regions.Count <= 2 ? (half + Stride - 1) / Stride * Stride : InputSize;
+        int width = InputSize, height = DynamicInput && regions.Count <= 2 ? Letterbox.RoundUp(half, Stride) : InputSize;
         _input.AsSpan(0, 3 * width * height).Fill(Spec.PadValue * Spec.Scale);
         var cells = new (Letterbox Lb, int Ox, int Oy)[regions.Count];
         for (int i = 0; i < regions.Count; i++)
@@ -126,7 +124,6 @@ public sealed class OnnxDetector : IDisposable
         var raw = OutputDecoder.Decode(Spec.Layout, output.Buffer.Span, dims, threshold, _classes, InputSize);
         InferenceTime += sw.Elapsed;
         Inferences++;
-        InputPixels += (long)width * height;
         return Nms.Suppress(raw, Spec.NmsIou);
     }
 

@@ -29,7 +29,7 @@ public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int 
         if (VehicleEvery < 1) throw new ArgumentOutOfRangeException(nameof(VehicleEvery), VehicleEvery, "vehicle-every must be at least 1");
         if (TileEvery < 1) throw new ArgumentOutOfRangeException(nameof(TileEvery), TileEvery, "tile-every must be at least 1");
         if (CoarseSide is < 0 or (> 0 and < 64)) throw new ArgumentOutOfRangeException(nameof(CoarseSide), CoarseSide, "coarse side must be 0 (off) or at least 64 px");
-        if (KeySeconds is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(KeySeconds), KeySeconds, "key-seconds must be 0 (full scan on every frame) to 1 s");
+        if (KeySeconds is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(KeySeconds), KeySeconds, "key-seconds must be 0 (no key frames) to 1 s");
         if (TileOverlap is < 0 or > 0.75f) throw new ArgumentOutOfRangeException(nameof(TileOverlap), TileOverlap, "tile overlap must be 0–0.75");
         return this;
     }

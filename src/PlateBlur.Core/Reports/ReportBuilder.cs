@@ -31,23 +31,37 @@ public static class ReportBuilder
     /// <summary>A photo's report: <paramref name="source"/> as probed, with the upright size of its pixels; one frame of masks (or none).</summary>
     public static AnonymizationReport Photo(
         MediaInfo source, int width, int height, int sourceOrientation, MediaInfo output, ModelFacts model, PlateBlurOptions options,
-        IReadOnlyList<MaskRecord> masks, long detections, long inferences, StageTimings timings, Edits.EditsReport? edits = null) => new()
+        IReadOnlyList<MaskRecord> masks, long detections, long inferences, StageTimings timings, Edits.EditsReport? edits = null)
     {
-        Kind = "photo",
-        Input = Facts(source, null) with { Width = width, Height = height },
-        Output = Facts(output, null),
-        Model = model,
-        Options = options,
-        Counts = new Counts(1, masks.Count > 0 ? 1 : 0, masks.Count, detections, masks.Count(m => m.Track > 0), inferences),
-        Timings = timings,
-        PeakMemoryMb = ProcessStats.PeakMemoryMb(),
-        Metadata = [sourceOrientation > 1 ? $"EXIF orientation {sourceOrientation} applied to the pixels" : "upright as stored",
-                    "EXIF/XMP metadata removed, including GPS location and embedded thumbnails"],
-        Frames = masks.Count > 0 ? [new FrameMasks(0, 0, masks)] : [],
-        MasksByClass = AnonymizationReport.CountByClass(masks.Count > 0 ? [new FrameMasks(0, 0, masks)] : []),
-        Edits = edits,
-        Warnings = edits?.Warnings ?? [],
-    };
+        List<FrameMasks> frames = masks.Count > 0 ? [new FrameMasks(0, 0, masks)] : [];
+        return new()
+        {
+            Kind = "photo",
+            Input = Facts(source, null) with { Width = width, Height = height },
+            Output = Facts(output, null),
+            Model = model,
+            Options = options,
+            Counts = new Counts(1, masks.Count > 0 ? 1 : 0, masks.Count, detections, masks.Count(m => m.Track > 0), inferences),
+            Timings = timings,
+            PeakMemoryMb = ProcessStats.PeakMemoryMb(),
+            Metadata = [sourceOrientation > 1 ? $"EXIF orientation {sourceOrientation} applied to the pixels" : "upright as stored",
+                        "EXIF/XMP metadata removed, including GPS location and embedded thumbnails"],
+            Frames = frames,
+            MasksByClass = AnonymizationReport.CountByClass(frames),
+            Edits = edits,
+            Warnings = edits?.Warnings ?? [],
+        };
+    }
+
+    /// <summary>How one mask is recorded: the region actually covered (the box plus the redaction padding, clipped to the picture),
+    /// rounded to 0.1 px; a manual mask with its class and region id, a detected one with its score.</summary>
+    public static MaskRecord Record(Tracking.MaskBox m, Redaction.RedactionOptions redaction, int width, int height, Edits.ResolvedEdits? edits)
+    {
+        var b = Redaction.Redactor.Covered(m.Box, redaction, width, height);
+        bool manual = m.Kind == Tracking.MaskKind.Manual;
+        return new MaskRecord(MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.W, 1), MathF.Round(b.H, 1), m.TrackId, m.Kind.ToString(),
+            manual ? edits?.ClassOf(m.TrackId) : null, manual ? edits?.RegionIdOf(m.TrackId) : null, m.Score > 0 ? MathF.Round(m.Score, 3) : null);
+    }
 
     /// <summary>The same report as the pipeline publishes it: blob names instead of local paths, and how the pipeline ran.</summary>
     public static AnonymizationReport InPipeline(AnonymizationReport report, string sourceBlob, string outputName, PipelineFacts pipeline) => report with

@@ -1,4 +1,3 @@
-using System.Globalization;
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Detection;
 using PlateBlur.Evaluation;
@@ -112,7 +111,6 @@ public class SchedulingTests(ModelFixture model, ITestOutputHelper log) : IClass
         int x0 = 700, y0 = 300 - ph / 4;
         using var dir = TestEnv.TempDir();
         string clip = dir.File("enter.mp4");
-        string inv(double v) => v.ToString(CultureInfo.InvariantCulture);
         TestEnv.Ffmpeg($"-f lavfi -i color=c=0x707070:s=1280x720:r=30:d=2 -i \"{p.Image}\" " +
             $"-filter_complex \"[1:v]scale={pw}:{ph}[p];[0:v][p]overlay={x0}:{y0}:enable='gte(n,1)'[v]\" -map \"[v]\" " +
             "-c:v libx264 -preset veryfast -crf 12 -pix_fmt yuv420p \"" + clip + "\"");
