@@ -27,4 +27,13 @@ trap stop_azurite EXIT
 if [ -z "${PLATEBLUR_SHARED:-}" ]; then
   echo "test: PLATEBLUR_SHARED is not set: tests on real photos, clips and models will be SKIPPED (set it to the shared data folder)" >&2
 fi
-dotnet test PlateBlur.slnx -c Release --no-build --nologo -v quiet --logger "console;verbosity=normal" "$@"
+# The projects run in parallel and their output interleaves, so every project also writes a TRX file and the
+# failed tests (name, message, first lines of the stack) are listed once more at the very end.
+results="$root/TestResults/run-$(date +%Y%m%d-%H%M%S)"
+set +e
+dotnet test PlateBlur.slnx -c Release --no-build --nologo -v quiet --logger "console;verbosity=normal" \
+  --logger trx --results-directory "$results" "$@"
+rc=$?
+set -e
+/usr/bin/python3 scripts/test-summary.py "$results" || echo "test: could not summarise $results" >&2
+exit $rc
