@@ -160,8 +160,9 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     private readonly HashSet<string> _fragile = [];
 
     /// <summary>A name a listing could not return: <see cref="Skipped"/> when the listing stepped over it and went on (Known describes
-    /// what is known of the name), otherwise the listing stopped there (Known says why).</summary>
-    public sealed record Unlistable(string Known, bool Skipped);
+    /// what is known of the name), otherwise the listing stopped there (Known says why). <see cref="Remembered"/>: the skip was known from an
+    /// earlier listing, so no search was needed.</summary>
+    public sealed record Unlistable(string Known, bool Skipped, bool Remembered = false);
 
     /// <summary>Lists a container like <see cref="ListAsync"/>, but a page the storage service cannot return (Azurite fails the whole page when one
     /// name holds a control character: it cannot write it as XML) does not end the listing: it steps one blob at a time to the bad one, finds the
@@ -210,7 +211,7 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
                     skip = (found.Marker, found.Known);
                     lock (_skips) _skips[key] = skip;
                 }
-                unlistable.Add(new(skip.Known, true));
+                unlistable.Add(new(skip.Known, true, cached));
                 marker = skip.Marker;
                 continue;
             }
