@@ -251,6 +251,7 @@ var appSettings = {
   PlateBlur__Preset: 'medium'
   PlateBlur__KeepLocation: 'false'
   PlateBlur__Threads: '0'
+  PlateBlur__InferenceLanes: '2'
 
   // Pipeline
   PlateBlur__SegmentSeconds: string(segmentSeconds)

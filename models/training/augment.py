@@ -156,6 +156,45 @@ def photometric(img, boxes, rng):
     return img
 
 
+def restyle_plates(img, boxes, rng, p_two_line=0.10, p_yellow=0.12):
+    """Plate styles the data has few of, made from the plates it has (in place on img and boxes, crop coordinates).
+
+    Two-line: the plate's left half is stacked over its right half in a box about half as wide and twice as high
+    (motorcycle, Vietnamese, Korean and older square plates); the old plate area is filled with its own border colour
+    first, so no unlabelled half-plate is left behind. Yellow: the plate's grey levels mapped to a yellow ground with
+    dark characters (UK rear, Dutch, Luxembourg plates). Only plates fully inside the crop are changed."""
+    s = img.shape[0]
+    for i in range(len(boxes)):
+        x0, y0, x1, y1 = (int(round(v)) for v in boxes[i])
+        if x0 < 0 or y0 < 0 or x1 > s or y1 > s:
+            continue
+        w, h = x1 - x0, y1 - y0
+        if w < 10 or h < 4:
+            continue
+        if rng.random() < p_two_line and w >= 2.5 * h and w >= 16:
+            nw = max(6, int(round(w * rng.uniform(0.45, 0.6))))
+            nh = max(6, int(round(h * rng.uniform(1.7, 2.1))))
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            nx0, ny0 = int(round(cx - nw / 2)), int(round(cy - nh / 2))
+            if nx0 >= 0 and ny0 >= 0 and nx0 + nw <= s and ny0 + nh <= s:
+                plate = img[y0:y1, x0:x1].copy()
+                half = w // 2
+                top = cv2.resize(plate[:, :half], (nw, nh // 2), interpolation=cv2.INTER_AREA)
+                bottom = cv2.resize(plate[:, half:], (nw, nh - nh // 2), interpolation=cv2.INTER_AREA)
+                edge = np.concatenate([plate[0], plate[-1], plate[:, 0], plate[:, -1]], 0)
+                img[y0:y1, x0:x1] = np.median(edge, 0).astype(np.uint8)
+                img[ny0:ny0 + nh, nx0:nx0 + nw] = np.concatenate([top, bottom], 0)
+                boxes[i] = [nx0, ny0, nx0 + nw, ny0 + nh]
+                x0, y0, x1, y1 = nx0, ny0, nx0 + nw, ny0 + nh
+        if rng.random() < p_yellow:
+            region = img[y0:y1, x0:x1]
+            g = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY).astype(np.float32)
+            g = (g - g.min()) / max(1.0, float(g.max() - g.min())) * 255.0   # the plate's own contrast, stretched
+            tint = np.array([rng.uniform(0.05, 0.3), rng.uniform(0.72, 0.9), rng.uniform(0.9, 1.0)], np.float32)
+            img[y0:y1, x0:x1] = (g[..., None] * tint).clip(0, 255).astype(np.uint8)
+    return img
+
+
 def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True):
     """img: BGR uint8; gt/ignore: xyxy float32 in image px.
     Returns (crop BGR uint8 [size,size,3], pos xyxy [K,4], ign xyxy [L,4])."""
@@ -234,6 +273,7 @@ def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True)
         # letterbox pad is at inference time
         valid = cv2.warpPerspective(np.full(img.shape[:2], 255, np.uint8), H, (size, size), flags=cv2.INTER_NEAREST,
                                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        crop = restyle_plates(crop, pos, rng)
         crop = photometric(crop, pos, rng)
         crop[valid == 0] = 0
     return crop, pos, ign

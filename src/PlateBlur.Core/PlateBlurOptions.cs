@@ -62,6 +62,8 @@ public sealed record PlateBlurOptions
     public string Preset { get; init; } = "medium";
     public bool KeepLocation { get; init; }
     public int Threads { get; init; }
+    /// <summary>Detector sessions run side by side on the passes of one frame (the Threads shared out over them; 1 = one session).</summary>
+    public int InferenceLanes { get; init; } = 2;
 
     // Pipeline (segments, QC, source policy)
     public double SegmentSeconds { get; init; } = 10;

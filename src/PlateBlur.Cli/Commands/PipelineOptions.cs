@@ -38,6 +38,7 @@ public sealed class PipelineOptions
         new Row<string>(nameof(PlateBlurOptions.Preset), "Encoder speed preset"),
         new Row<bool>(nameof(PlateBlurOptions.KeepLocation), "Keep location metadata tags in videos (removed by default)", Switch: true),
         new Row<int>(nameof(PlateBlurOptions.Threads), "Detector threads (0 = all cores)"),
+        new Row<int>(nameof(PlateBlurOptions.InferenceLanes), "Detector sessions run side by side on the passes of a frame, the threads shared out over them (1 = one session)"),
 
         new Row<double>(nameof(PlateBlurOptions.SegmentSeconds), "Target segment length", Group.Pipeline),
         new Row<int>(nameof(PlateBlurOptions.MaxSegmentsInFlight), "Segments processed at once", Group.Pipeline),

@@ -27,8 +27,9 @@ public sealed class Anonymizer : IDisposable
     public static async Task<Anonymizer> CreateAsync(PlateBlurOptions options, ModelStore store, IProgress<string>? log = null, CancellationToken ct = default)
     {
         options.ScanOptions(); options.TrackingOptions(); options.RedactionOptions();
+        if (options.InferenceLanes is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(options.InferenceLanes), options.InferenceLanes, "inference-lanes must be 1 to 16");
         var (spec, path) = await store.ResolveAsync(options.Model, log, ct);
-        var detector = new OnnxDetector(spec, path, options.Threads);
+        var detector = new OnnxDetector(spec, path, options.Threads, options.InferenceLanes);
         OnnxDetector? vehicles = null;
         if (options.ScanOptions().Vehicles)
         {

@@ -46,23 +46,21 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
         bool scheduled = options.KeyNs > 0 && frameIndex >= 0;
         var sw = Stopwatch.StartNew();
         var whole = new BoxF(0, 0, image.Width, image.Height);
-        var found = plates.Detect(image, whole, threshold);
+        // Every pass of the frame is listed first, then run at once over the detector's lanes (results kept in list order).
+        var passes = new List<OnnxDetector.Pass> { new(whole) };
         // A picture smaller than the model input is enlarged by the letterbox, and a plate that fills it becomes larger
         // than anything the model learned: search it at its native size as well.
         if (Math.Max(image.Width, image.Height) < plates.InputSize * 0.9f)
-            found.AddRange(plates.Detect(image, whole, threshold, maxScale: 1f));
+            passes.Add(new(whole, MaxScale: 1f));
         // Scale pyramid, coarse end: a plate that fills much of the picture is larger than anything the model learned, and sharp
         // large plates are missed at every finer scale. The whole picture shrunk to CoarseSide pixels (long side) brings a plate
         // filling 90 % of the width down to about 150 px. Video: every TileEvery-th frame (a close plate stays close for a while).
         int longSide = Math.Max(image.Width, image.Height);
+        int coarse = -1;
         if (options.CoarseSide > 0 && longSide > options.CoarseSide * 1.5f && (frameIndex < 0 || (scheduled ? keyFrame : frameIndex % options.TileEvery == 0)))
         {
-            // Only large plates are taken from it: smaller ones are better seen (tighter boxes) by the finer passes.
-            // In video a large false alarm would be tracked, followed and coasted for a second: there the coarse pass needs the
-            // score that confirms a track (twice the threshold); a real close plate scores that in some frame and the tracker keeps it.
-            float minWidth = image.Width * CoarseMinShare;
-            float minScore = frameIndex < 0 ? 0 : Math.Min(0.9f, 2 * options.Threshold);
-            found.AddRange(plates.Detect(image, whole, threshold, maxScale: options.CoarseSide / (float)longSide, minInput: CoarseInput(options.CoarseSide)).Where(d => d.Box.W >= minWidth && d.Score >= minScore));
+            coarse = passes.Count;
+            passes.Add(new(whole, MaxScale: options.CoarseSide / (float)longSide, MinInput: CoarseInput(options.CoarseSide)));
         }
         if (options.Tiles)
         {
@@ -70,7 +68,7 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
             int every = frameIndex < 0 ? 1 : Math.Min(options.TileEvery, Math.Max(1, tiles.Count));
             for (int i = 0; i < tiles.Count; i++)
                 if (every == 1 || i % every == (int)(frameIndex % every))
-                    found.AddRange(plates.Detect(image, tiles[i], threshold));
+                    passes.Add(new(tiles[i]));
         }
         if (Vehicles is { } finder && (!scheduled || keyFrame))
         {
@@ -78,7 +76,22 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
             LastVehicles = seen;
             var crops = CropsFor(seen, image, frameIndex);
             for (int i = 0; i < crops.Count; i += 4)
-                found.AddRange(plates.DetectMosaic(image, crops.Skip(i).Take(4).ToList(), threshold));
+                passes.Add(OnnxDetector.Pass.Of(crops.Skip(i).Take(4).ToList()));
+        }
+        var results = plates.DetectAll(image, passes, threshold);
+        var found = new List<Detection>();
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (i == coarse)
+            {
+                // Only large plates are taken from it: smaller ones are better seen (tighter boxes) by the finer passes.
+                // In video a large false alarm would be tracked, followed and coasted for a second: there the coarse pass needs the
+                // score that confirms a track (twice the threshold); a real close plate scores that in some frame and the tracker keeps it.
+                float minWidth = image.Width * CoarseMinShare;
+                float minScore = frameIndex < 0 ? 0 : Math.Min(0.9f, 2 * options.Threshold);
+                found.AddRange(results[i].Where(d => d.Box.W >= minWidth && d.Score >= minScore));
+            }
+            else found.AddRange(results[i]);
         }
         Elapsed += sw.Elapsed;
         return found;

@@ -3,8 +3,6 @@ namespace PlateBlur.Core.Detection;
 /// <summary>Presents a stored frame the way players show it (turned counter-clockwise by the display rotation), so plates are upright for the model.</summary>
 public sealed class RotatedImageSource(IImageSource stored, int rotation) : IImageSource
 {
-    private byte[] _buffer = [];
-
     public int Width => rotation is 90 or 270 ? stored.Height : stored.Width;
     public int Height => rotation is 90 or 270 ? stored.Width : stored.Height;
 
@@ -28,19 +26,24 @@ public sealed class RotatedImageSource(IImageSource stored, int rotation) : IIma
         if (rotation == 0) { stored.ResizeToRgb(region, dstW, dstH, rgb); return; }
         bool swap = rotation is 90 or 270;
         int sw = swap ? dstH : dstW, sh = swap ? dstW : dstH;
-        if (_buffer.Length < sw * sh * 3) _buffer = new byte[sw * sh * 3];
-        stored.ResizeToRgb(ToStored(region), sw, sh, _buffer);
-        for (int j = 0; j < dstH; j++)
-        for (int i = 0; i < dstW; i++)
+        // Its own buffer per call: the detector's lanes sample one frame from two threads at once.
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(sw * sh * 3);
+        try
         {
-            var (bx, by) = rotation switch
+            stored.ResizeToRgb(ToStored(region), sw, sh, buffer);
+            for (int j = 0; j < dstH; j++)
+            for (int i = 0; i < dstW; i++)
             {
-                90 => (sw - 1 - j, i),
-                180 => (dstW - 1 - i, dstH - 1 - j),
-                _ => (j, sh - 1 - i),
-            };
-            int s = (by * sw + bx) * 3, d = (j * dstW + i) * 3;
-            rgb[d] = _buffer[s]; rgb[d + 1] = _buffer[s + 1]; rgb[d + 2] = _buffer[s + 2];
+                var (bx, by) = rotation switch
+                {
+                    90 => (sw - 1 - j, i),
+                    180 => (dstW - 1 - i, dstH - 1 - j),
+                    _ => (j, sh - 1 - i),
+                };
+                int s = (by * sw + bx) * 3, d = (j * dstW + i) * 3;
+                rgb[d] = buffer[s]; rgb[d + 1] = buffer[s + 1]; rgb[d + 2] = buffer[s + 2];
+            }
         }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
     }
 }
