@@ -36,6 +36,10 @@ public sealed record PlateBlurOptions
     /// crops on every frame); -1 = as the detection mode says (fast and balanced 0.2, thorough 0).</summary>
     public double KeySeconds { get; init; } = -1;
     public double EffectiveKeySeconds => KeySeconds >= 0 ? KeySeconds : Detection == DetectionMode.Thorough ? 0 : 0.2;
+    /// <summary>Video: between key frames a frame is searched only when it starts a new slot of this many seconds on the stream's clock;
+    /// the tracker carries the masks through the frames between. 0 = every frame; -1 = as the detection mode says.</summary>
+    public double ScanSeconds { get; init; } = -1;
+    public double EffectiveScanSeconds => ScanSeconds >= 0 ? ScanSeconds : Detection == DetectionMode.Thorough ? 0 : 0;
 
     /// <summary>Video, with vehicle-first detection: when no plate has been found on a vehicle for a few frames, mask the zone
     /// where plates sit on it (fail-secure for plates too small, oblique or dirty for the plate model).</summary>
@@ -101,7 +105,8 @@ public sealed record PlateBlurOptions
     {
         int every = Detection == DetectionMode.Thorough ? 1 : 3;
         return new ScanOptions(EffectiveThreshold, Tiles, TileEvery > 0 ? TileEvery : every, TileOverlap, EffectiveContinueThreshold,
-            Vehicles: Detection != DetectionMode.Fast, VehicleEvery: every, CoarseSide: CoarseSide, KeySeconds: EffectiveKeySeconds).Validate();
+            Vehicles: Detection != DetectionMode.Fast, VehicleEvery: every, CoarseSide: CoarseSide, KeySeconds: EffectiveKeySeconds,
+            ScanSeconds: EffectiveScanSeconds).Validate();
     }
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
     /// <remarks>Frame floors (12 / 6 / 20 frames) sit under the durations in seconds: the scanner's own cadence (tiles and the vehicle

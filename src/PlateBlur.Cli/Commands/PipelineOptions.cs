@@ -27,6 +27,7 @@ public sealed class PipelineOptions
         new Row<int>(nameof(PlateBlurOptions.TileEvery), "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)"),
         new Row<int>(nameof(PlateBlurOptions.CoarseSide), "Also search the whole picture shrunk to N px on its long side, for plates that fill the picture (0 = off)"),
         new Row<double>(nameof(PlateBlurOptions.KeySeconds), "Video: key frames at most S seconds apart for the vehicle model, its crops and the coarse pass; between them only the whole frame and the tiles in turn (0 = no key frames; -1 = as --detection says: fast and balanced 0.2, thorough 0)"),
+        new Row<double>(nameof(PlateBlurOptions.ScanSeconds), "Video: between key frames search only the first frame of each S-second slot; the tracker carries the masks through the frames between (0 = every frame; -1 = as --detection says)"),
         new Row<double>(nameof(PlateBlurOptions.GapSeconds), "Video: fill detection gaps of up to S seconds inside a track (measured on the stream's own frame times)"),
         new Row<double>(nameof(PlateBlurOptions.ExtendSeconds), "Video: keep masking S seconds before a track's first and after its last detection"),
         new Row<double>(nameof(PlateBlurOptions.CoastSeconds), "Video: keep masking a confirmed plate at least S seconds after the detector lost it (following it in the picture)"),

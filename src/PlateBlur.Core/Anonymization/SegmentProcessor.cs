@@ -12,7 +12,11 @@ namespace PlateBlur.Core.Anonymization;
 /// <param name="Dropped">Masks removed per dropped track id (edits).</param>
 /// <param name="DroppedMasks">Where the dropped tracks' masks would have been.</param>
 public sealed record SegmentResult(int FirstIndex, int EndIndex, long Frames, long Detections, int Tracks, IReadOnlyList<FrameMasks> Masks, StageTimings Timings, long Inferences,
-    IReadOnlyDictionary<int, long>? Dropped = null, IReadOnlyList<FrameMasks>? DroppedMasks = null);
+    IReadOnlyDictionary<int, long>? Dropped = null, IReadOnlyList<FrameMasks>? DroppedMasks = null)
+{
+    /// <summary>Frames of the range the detector searched (all of them unless a scan schedule skips some, see ScanOptions.ScanSeconds).</summary>
+    public long Searched { get; init; } = Frames;
+}
 
 /// <summary>Decodes, detects, tracks, masks and encodes one frame range of a video, reading a few frames of overlap on each side so tracks are warm at the cuts, and writing only its own frames.</summary>
 public static class SegmentProcessor
@@ -90,6 +94,8 @@ public static class SegmentProcessor
         }
 
         var keys = new KeySchedule(scanner.Options.KeyNs);
+        var scans = new KeySchedule(scanner.Options.ScanNs, scanner.Options.ScanNs / 4);
+        long searched = 0;
         var wait = Stopwatch.StartNew();
         await foreach (var frame in frames.WithCancellation(ct))
         {
@@ -97,7 +103,13 @@ public static class SegmentProcessor
             clock.Restart();
             // Key frames get the full scan; the frames between them the whole frame and their turn of the tiles (see ScanOptions.KeySeconds).
             bool key = keys.IsKey(frame.PtsNs);
-            var found = Detect(scanner, frame, video.Rotation, threshold: scanner.Options.ContinueThreshold, keyFrame: key);
+            // With a scan schedule only the first frame of each slot (and every key frame) is searched; the tracker carries the rest.
+            bool scan = scans.IsKey(frame.PtsNs) | key;
+            List<Detection.Detection> found = scan
+                ? Detect(scanner, frame, video.Rotation, threshold: scanner.Options.ContinueThreshold, keyFrame: key,
+                    turn: scanner.Options.ScanNs > 0 ? KeySchedule.SlotOf(frame.PtsNs + scanner.Options.ScanNs / 4, scanner.Options.ScanNs) : -1)
+                : [];
+            searched += scan && frame.Index >= firstIndex && frame.Index < endIndex ? 1 : 0;
             detect += clock.Elapsed.TotalSeconds;
             detections += frame.Index >= firstIndex && frame.Index < endIndex ? found.Count : 0;
             clock.Restart();
@@ -126,7 +138,7 @@ public static class SegmentProcessor
         encode += clock.Elapsed.TotalSeconds;
         return new SegmentResult(firstIndex, endIndex, written, detections, tracker.TracksStarted, records,
             new StageTimings(decode, detect, track, redact, encode, 0, 0, total.Elapsed.TotalSeconds), scanner.Plates.Inferences - inferencesBefore,
-            dropped, droppedRecords);
+            dropped, droppedRecords) { Searched = searched };
     }
 
     /// <summary>The scanner's vehicles for this frame in stored-frame pixels.</summary>
@@ -141,13 +153,13 @@ public static class SegmentProcessor
     /// <param name="allTiles">Search every tile instead of this frame's round-robin share.</param>
     /// <param name="threshold">Score floor (default: the scanner's threshold).</param>
     /// <param name="keyFrame">False between key frames: no coarse pass, no vehicle model or crops.</param>
-    public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation, bool allTiles = false, float? threshold = null, bool keyFrame = true)
+    public static List<Detection.Detection> Detect(FrameScanner scanner, YuvFrame frame, int rotation, bool allTiles = false, float? threshold = null, bool keyFrame = true, long turn = -1)
     {
         IImageSource image = new YuvImageSource(frame);
         long index = allTiles ? -1 : frame.Index;
-        if (rotation == 0) return scanner.Scan(image, index, threshold, keyFrame);
+        if (rotation == 0) return scanner.Scan(image, index, threshold, keyFrame, turn);
         var rotated = new RotatedImageSource(image, rotation);
-        return scanner.Scan(rotated, index, threshold, keyFrame).Select(d => d.MapBack(rotated.ToStored)).ToList();
+        return scanner.Scan(rotated, index, threshold, keyFrame, turn).Select(d => d.MapBack(rotated.ToStored)).ToList();
     }
 
     /// <summary>Tags the encoded stream with the source's colour description, so players show the same colours.</summary>
@@ -165,14 +177,19 @@ public static class SegmentProcessor
 /// <summary>Picks the key frames of a stream by time: the first frame in each slot of the key interval on the stream's own clock
 /// (pts / interval), so two runs over the same frames (one pass, or segments with overlap) agree on every frame after their first.
 /// Key frames are at most the interval plus one frame step apart.</summary>
-public sealed class KeySchedule(long keyNs)
+/// <param name="offsetNs">Shifts the slot boundaries earlier by this much: frames exactly on a boundary (30 fps in 1/15 s slots) then sit a
+/// quarter slot inside one, and timestamp rounding cannot move them across.</param>
+public sealed class KeySchedule(long keyNs, long offsetNs = 0)
 {
     private long? _lastSlot;
+
+    /// <summary>The slot of <paramref name="slotNs"/> on the stream's clock that holds <paramref name="ptsNs"/> (floor division).</summary>
+    public static long SlotOf(long ptsNs, long slotNs) => ptsNs >= 0 ? ptsNs / slotNs : -((-ptsNs + slotNs - 1) / slotNs);
 
     public bool IsKey(long ptsNs)
     {
         if (keyNs <= 0) return true;
-        long slot = ptsNs >= 0 ? ptsNs / keyNs : -((-ptsNs + keyNs - 1) / keyNs);
+        long slot = SlotOf(ptsNs + offsetNs, keyNs);
         bool key = slot != _lastSlot;
         _lastSlot = slot;
         return key;

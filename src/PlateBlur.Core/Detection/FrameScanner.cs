@@ -35,13 +35,15 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
     /// <summary>Scans a frame. <paramref name="frameIndex"/> picks this frame's share of the tiles (pass -1 to search every tile).</summary>
     /// <param name="keyFrame">Video with key frames (<see cref="ScanOptions.KeySeconds"/>): false for the frames between them, which get
     /// the whole frame and their turn of the tiles but neither the coarse pass nor the vehicle model and its crops.</param>
-    public List<Detection> Scan(IImageSource image, long frameIndex = -1, float? threshold = null, bool keyFrame = true) =>
-        Nms.Merge(ScanRaw(image, frameIndex, threshold ?? options.Threshold, keyFrame));
+    /// <param name="turn">Video with a scan schedule (<see cref="ScanOptions.ScanSeconds"/>): the number of the frame's scan slot, which picks
+    /// its turn of the tiles instead of the frame index (only every other frame of a 30 fps clip is searched: by index, always the same tile).</param>
+    public List<Detection> Scan(IImageSource image, long frameIndex = -1, float? threshold = null, bool keyFrame = true, long turn = -1) =>
+        Nms.Merge(ScanRaw(image, frameIndex, threshold ?? options.Threshold, keyFrame, turn));
 
     /// <summary>Every pass's detections at <paramref name="threshold"/>, before merging. Merging those with a score of at least t
     /// gives exactly what <see cref="Scan"/> gives at threshold t, so one low-threshold pass serves a whole threshold sweep.</summary>
     /// <param name="keyFrame">False for the frames between key frames: no coarse pass and no vehicles.</param>
-    public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold, bool keyFrame = true)
+    public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold, bool keyFrame = true, long turn = -1)
     {
         bool scheduled = options.KeyNs > 0 && frameIndex >= 0;
         var sw = Stopwatch.StartNew();
@@ -67,7 +69,7 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
             var tiles = TilesFor(image.Width, image.Height);
             int every = frameIndex < 0 ? 1 : Math.Min(options.TileEvery, Math.Max(1, tiles.Count));
             for (int i = 0; i < tiles.Count; i++)
-                if (every == 1 || i % every == (int)(frameIndex % every))
+                if (every == 1 || i % every == (int)((turn >= 0 ? turn : frameIndex) % every))
                     passes.Add(new(tiles[i]));
         }
         if (Vehicles is { } finder && (!scheduled || keyFrame))

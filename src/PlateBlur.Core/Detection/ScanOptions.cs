@@ -17,10 +17,15 @@ namespace PlateBlur.Core.Detection;
 /// apart; the frames between get the whole frame and their turn of the tiles. A plate that only the vehicle crops find is searched for
 /// within this time, and the track's backward extension covers the frames before it was first found. 0 = no key frames (the vehicle
 /// model every VehicleEvery-th frame, crops on every frame, the coarse pass every TileEvery-th frame).</param>
+/// <param name="ScanSeconds">Video: between key frames, a frame is searched at all only when it starts a new slot of this many seconds on
+/// the stream's clock (the first frame of each slot); the frames in between get no search, and the tracker carries the masks through them
+/// (following each plate in the picture, filling the gap between detections). Tiles take turns by slot. 0 = every frame is searched.</param>
 public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f,
-    bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8, int CoarseSide = 160, double KeySeconds = 0)
+    bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8, int CoarseSide = 160, double KeySeconds = 0,
+    double ScanSeconds = 0)
 {
     public long KeyNs => (long)Math.Round(KeySeconds * 1e9);
+    public long ScanNs => (long)Math.Round(ScanSeconds * 1e9);
 
     public ScanOptions Validate()
     {
@@ -30,6 +35,8 @@ public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int 
         if (TileEvery < 1) throw new ArgumentOutOfRangeException(nameof(TileEvery), TileEvery, "tile-every must be at least 1");
         if (CoarseSide is < 0 or (> 0 and < 64)) throw new ArgumentOutOfRangeException(nameof(CoarseSide), CoarseSide, "coarse side must be 0 (off) or at least 64 px");
         if (KeySeconds is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(KeySeconds), KeySeconds, "key-seconds must be 0 (no key frames) to 1 s");
+        if (ScanSeconds < 0 || ScanSeconds > 0.25 || (ScanSeconds > 0 && KeySeconds > 0 && ScanSeconds > KeySeconds))
+            throw new ArgumentOutOfRangeException(nameof(ScanSeconds), ScanSeconds, "scan-seconds must be 0 (every frame) to 0.25 s, and at most key-seconds");
         if (TileOverlap is < 0 or > 0.75f) throw new ArgumentOutOfRangeException(nameof(TileOverlap), TileOverlap, "tile overlap must be 0–0.75");
         return this;
     }

@@ -131,4 +131,34 @@ public class SchedulingTests(ModelFixture model, ITestOutputHelper log) : IClass
             .ToList();
         Assert.True(leaked.Count == 0, $"plate not covered in frames {string.Join(", ", leaked)}");
     }
+
+    [SharedFact]
+    public async Task With_a_scan_schedule_half_the_frames_of_a_30fps_clip_are_searched_and_the_tracker_masks_the_frames_between()
+    {
+        using var dir = TestEnv.TempDir();
+        string clip = dir.File("uk2s.mp4");
+        TestEnv.Ffmpeg($"-i \"{TestEnv.Shared("samples", "uk_rain_street.mp4")}\" -t 2 -c:v libx264 -preset veryfast -crf 16 -pix_fmt yuv420p -an \"{clip}\"");
+        var info = await MediaProbe.ProbeAsync(clip);
+        var timeline = await FrameTimeline.ScanAsync(clip, info.Video!);
+        async Task<(SegmentResult R, HashSet<long> Masked)> Run(double scanSeconds)
+        {
+            using var a = await Anonymizer.CreateAsync(new PlateBlurOptions { Threads = 2, ScanSeconds = scanSeconds }, TestEnv.Models);
+            var r = await SegmentProcessor.ProcessAsync(info, timeline, 0, timeline.FrameCount, 0, dir.File($"out-{scanSeconds}.mp4"), a.Scanner, a.Options,
+                new EncodeSettings(Preset: "ultrafast"));
+            return (r, r.Masks.Where(m => m.Boxes.Count > 0).Select(m => m.Index).ToHashSet());
+        }
+        var every = await Run(0);
+        var slots = await Run(1.0 / 15);
+        double share = (double)slots.R.Searched / every.R.Searched;
+        log.WriteLine($"{timeline.FrameCount} frames: searched {every.R.Searched} / {slots.R.Searched} ({share:P0}), inferences {every.R.Inferences} / {slots.R.Inferences}; " +
+            $"frames with masks {every.Masked.Count} / {slots.Masked.Count}, masks {every.R.Masks.Sum(m => m.Boxes.Count)} / {slots.R.Masks.Sum(m => m.Boxes.Count)}");
+        Assert.Equal(timeline.FrameCount, every.R.Searched);
+        Assert.InRange(share, 0.45, 0.55);                   // every other frame (the key frames fall on searched ones)
+        Assert.True(slots.R.Inferences < 0.8 * every.R.Inferences, "searching half the frames saves inferences");
+        Assert.True(every.Masked.Count > timeline.FrameCount / 2, "the clip has plates in most frames");
+        // The frames between searched ones are masked by the tracker wherever searching every frame masked them.
+        var lost = every.Masked.Except(slots.Masked).ToList();
+        Assert.True(lost.Count <= 1, $"frames masked only when every frame is searched: {string.Join(", ", lost)}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PlateBlurOptions { ScanSeconds = 0.5 }.ScanOptions());
+    }
 }
