@@ -253,6 +253,7 @@ var appSettings = {
   PlateBlur__KeepLocation: 'false'
   PlateBlur__Threads: '0'
   PlateBlur__InferenceLanes: '2'
+  PlateBlur__ExecutionProvider: 'cpu'
 
   // Pipeline
   PlateBlur__SegmentSeconds: string(segmentSeconds)

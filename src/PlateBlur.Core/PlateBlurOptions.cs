@@ -68,6 +68,9 @@ public sealed record PlateBlurOptions
     public int Threads { get; init; }
     /// <summary>Detector sessions run side by side on the passes of one frame (the Threads shared out over them; 1 = one session).</summary>
     public int InferenceLanes { get; init; } = 2;
+    /// <summary>Where the detectors run: cpu, or cuda (a GPU build, -p:PlateBlurGpu=true, on a machine with an NVIDIA GPU); without a usable
+    /// GPU the run says so and uses the CPU.</summary>
+    public string ExecutionProvider { get; init; } = "cpu";
 
     // Pipeline (segments, QC, source policy)
     public double SegmentSeconds { get; init; } = 10;

@@ -39,6 +39,7 @@ public sealed class PipelineOptions
         new Row<string>(nameof(PlateBlurOptions.Preset), "Encoder speed preset"),
         new Row<bool>(nameof(PlateBlurOptions.KeepLocation), "Keep location metadata tags in videos (removed by default)", Switch: true),
         new Row<int>(nameof(PlateBlurOptions.Threads), "Detector threads (0 = all cores)"),
+        new Row<string>(nameof(PlateBlurOptions.ExecutionProvider), "cpu, or cuda: the detectors on an NVIDIA GPU (a GPU build: dotnet build -p:PlateBlurGpu=true); without a usable GPU the run says so and uses the CPU"),
         new Row<int>(nameof(PlateBlurOptions.InferenceLanes), "Detector sessions run side by side on the passes of a frame, the threads shared out over them (1 = one session)"),
 
         new Row<double>(nameof(PlateBlurOptions.SegmentSeconds), "Target segment length", Group.Pipeline),

@@ -59,7 +59,8 @@ public sealed record MediaFacts(
     string? VideoCodec, int Width, int Height, int Rotation, string? FrameRate, long FrameCount, bool VariableFrameRate,
     IReadOnlyList<string> AudioCodecs);
 
-public sealed record ModelFacts(string Name, string File, string Sha256, string Licence, int InputSize, string Layout);
+/// <param name="Provider">Where the detector ran: cpu, or cuda.</param>
+public sealed record ModelFacts(string Name, string File, string Sha256, string Licence, int InputSize, string Layout, string Provider = "cpu");
 
 /// <param name="Inferences">Detector runs (whole frame, tiles, crops) over the whole file.</param>
 public sealed record Counts(long Frames, long FramesWithMasks, long Masks, long Detections, int Tracks, long Inferences = 0);

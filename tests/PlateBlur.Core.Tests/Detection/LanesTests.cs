@@ -1,6 +1,7 @@
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Detection;
 using PlateBlur.Core.Media;
+using PlateBlur.Evaluation;
 using PlateBlur.Testing;
 using Xunit.Abstractions;
 
@@ -51,5 +52,40 @@ public class LanesTests(ITestOutputHelper log)
         var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
             Anonymizer.CreateAsync(new PlateBlurOptions { InferenceLanes = 0 }, TestEnv.Models));
         Assert.Contains("inference-lanes", e.Message);
+    }
+
+    [SharedFact]
+    public async Task Cuda_without_a_usable_gpu_says_why_and_finds_on_the_cpu_what_the_cpu_finds()
+    {
+        // This build carries the CPU-only ONNX Runtime (a GPU build is dotnet build -p:PlateBlurGpu=true), and CI has no GPU.
+        var (spec, path) = await TestEnv.Models.ResolveAsync(new PlateBlurOptions().Model);
+        using var cpu = new OnnxDetector(spec, path, threads: 2);
+        using var asked = new OnnxDetector(spec, path, threads: 2, provider: "cuda");
+        Assert.Equal("cpu", asked.Provider);
+        Assert.NotNull(asked.ProviderNote);
+        Assert.Contains("CUDA", asked.ProviderNote);
+        Assert.Contains("running on the CPU", asked.ProviderNote);
+        log.WriteLine(asked.ProviderNote);
+        var photo = Photo.Load(PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[0].Image);
+        var image = new RgbaImageSource(photo.Rgba, photo.Width, photo.Height);
+        var whole = new BoxF(0, 0, photo.Width, photo.Height);
+        var a = cpu.Detect(image, whole, 0.1f);
+        var b = asked.Detect(image, whole, 0.1f);
+        Assert.NotEmpty(a);
+        Assert.Equal(a.Select(d => d.Box), b.Select(d => d.Box));
+
+        // Through the anonymizer: the note reaches the log, the report names where the model ran.
+        var lines = new List<string>();
+        using var anonymizer = await Anonymizer.CreateAsync(new PlateBlurOptions { Threads = 2, ExecutionProvider = "cuda" }, TestEnv.Models,
+            new SyncProgress(lines.Add));
+        Assert.Equal("cpu", anonymizer.Model.Provider);
+        Assert.Contains(lines, l => l.Contains("running on the CPU"));
+        var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Anonymizer.CreateAsync(new PlateBlurOptions { ExecutionProvider = "tpu" }, TestEnv.Models));
+        Assert.Contains("cpu or cuda", e.Message);
+    }
+
+    private sealed class SyncProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
     }
 }
