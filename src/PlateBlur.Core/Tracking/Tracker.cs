@@ -259,8 +259,11 @@ public sealed class Tracker(TrackingOptions options, int firstId = 1) : IDisposa
                 if (score >= options.FollowMinScore)
                 {
                     step = new PointF(box.CenterX - from.CenterX, box.CenterY - from.CenterY);
+                    // Before the first detection the size trend is a guess from a few hits: a plate coming closer shrinks backwards,
+                    // and a trend that shrinks it faster than it did leaves its edges bare. The mask is never smaller there than the
+                    // plate when it was first found.
                     var trend = t.Predict(g);
-                    from = BoxF.FromCenter(box.CenterX, box.CenterY, trend.W, trend.H);
+                    from = BoxF.FromCenter(box.CenterX, box.CenterY, Math.Max(trend.W, hit.W), Math.Max(trend.H, hit.H));
                 }
                 else t.LostBack = true;
             }
