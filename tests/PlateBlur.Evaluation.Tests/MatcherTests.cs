@@ -57,6 +57,31 @@ public class MatcherTests
         Assert.Equal(0.5, s.MasksPerFrame, 3);
     }
 
+    [Fact]
+    public void A_clip_without_plates_scores_zero_leaked_and_still_counts_masks_and_area()
+    {
+        // A negative clip: its boxes file holds only the header lines. 4 frames of 64x64; frames 1 and 2 carry false masks.
+        var path = Path.GetTempFileName();
+        File.WriteAllLines(path, ["# clip: empty.mp4  frames: 4  size: 64x64", "# frame x y w h id"]);
+        var truth = VideoEvaluator.ReadBoxes(path);
+        File.Delete(path);
+        Assert.Empty(truth);
+        var masked = new[] { 1, 2 }.Select(f => new FrameMasks(f, f / 30.0, [new MaskRecord(0, 0, 32, 32, 1, "Extended")])).ToList();
+        var report = new AnonymizationReport
+        {
+            Kind = "video", Input = Facts(), Model = new ModelFacts("m", "m.onnx", "", "", 640, ""), Options = new PlateBlurOptions(),
+            Counts = new Counts(4, 2, 2, 1, 1), Timings = new StageTimings(0, 0, 0, 0, 0, 0, 0, 1), Frames = masked,
+        };
+        var s = VideoEvaluator.Score("empty", truth, report);
+        Assert.Equal(0, s.Plates);
+        Assert.Equal(0, s.PlateFrames);
+        Assert.Equal(0, s.Leaked);
+        Assert.Equal(0, s.LeakedShare);            // not NaN: 0 of 0 plate-frames
+        Assert.Equal(0, s.LongestRun);
+        Assert.Equal(0.5, s.MasksPerFrame, 3);     // 2 masks over 4 frames
+        Assert.Equal(0.125, s.MaskedAreaShare, 3); // a quarter of the frame in 2 of 4 frames
+    }
+
     private static MediaFacts Facts() => new("x", 0, "mp4", 0, 1, "h264", 64, 64, 0, "30/1", 6, false, []);
 
     [Fact]
