@@ -98,6 +98,12 @@ public static class EvalVideoCommand
                             var probe = await MediaProbe.ProbeAsync(source, ct);
                             var timeline = await FrameTimeline.ScanAsync(source, probe.RequireVideo(), ct);
                             step = variant.Step(FrameRateResampler.AverageFps(timeline.PtsNs));
+                            if (step == 1 && variant.FixedStep == null && variants.Any(v => v.IsNative))
+                            {
+                                // Already at about that rate (car-detection: 12.5 fps): the native row is that variant; scoring it twice would count its plate-frames twice.
+                                Console.Error.WriteLine($"{name} already runs at about {variant.Spec} fps: its native row stands for the {variant.Spec} fps variant");
+                                continue;
+                            }
                             label = $"{name} @{variant.Spec} (every {step})";
                             string stem = $"{Path.GetFileNameWithoutExtension(source)}.every{step}";
                             video = Path.Combine(work, stem + ".mp4");
