@@ -203,6 +203,15 @@ public class ServeReviewPageTests(ITestOutputHelper log)
         Assert.Contains("no longer exists", await page.TextContentAsync("#release-note"));
         Assert.True(await page.IsHiddenAsync("#original-toggle"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "5-published.png") });
+        // The server refuses it too, with the reason (not only the disabled button).
+        using (var http = new HttpClient { BaseAddress = new Uri(url) })
+        {
+            var req = new HttpRequestMessage(HttpMethod.Post, $"items/{PipelineReview.IdOf("outbox", name)}/api/release");
+            req.Headers.Add("Origin", url.TrimEnd('/'));
+            var refused = await http.SendAsync(req);
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains($"the source inbox/{name} no longer exists", await refused.Content.ReadAsStringAsync());
+        }
         Assert.Empty(consoleErrors);
         log.WriteLine($"{residual.Count} residual plate(s) covered; screenshots in {shots}");
     }

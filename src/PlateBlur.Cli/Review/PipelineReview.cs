@@ -209,7 +209,12 @@ public sealed class PipelineReview : IDisposable
         else if (m == null && await _ledger.GetAsync(id, ct) is { } entry) (status, output, reason) = (entry.Status, entry.Output, entry.Reason);
         if (status == null)
         {
-            string stage = m?.SerializedCustomStatus is { } cs && JsonDocument.Parse(cs).RootElement.TryGetProperty("stage", out var st) ? st.GetString() ?? "" : "starting";
+            string stage = "starting";
+            if (m?.SerializedCustomStatus is { } cs)
+            {
+                using var doc = JsonDocument.Parse(cs);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("stage", out var st)) stage = st.GetString() ?? stage;
+            }
             return Results.Json(new { state = "running", instanceId = id, message = $"releasing ({id}): {stage}…" });
         }
         string message = status switch
