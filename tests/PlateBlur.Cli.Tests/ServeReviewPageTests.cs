@@ -239,6 +239,9 @@ public class ReviewAccessTests
         r = CliRunner.Run("serve", "--review-port", "0", "--review-bind", "10.1.2.3", "--allow-remote", "--storage", "UseDevelopmentStorage=true");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("--allow-remote needs an authentication setting", r.Stderr);
+        r = CliRunner.Run("serve", "--auth", "entra", "--auth-group", "g", "--storage", "UseDevelopmentStorage=true");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("give --review-port too", r.Stderr);
     }
 
     [SharedFact]

@@ -69,6 +69,11 @@ public static class ServeCommand
             var (review, refused) = access.Resolve(r);
             if (refused != null) { Console.Error.WriteLine($"plateblur: {refused}"); return 1; }
             if (r.GetValue(reviewPort) is < 0 or > 65535) { Console.Error.WriteLine("plateblur: --review-port must be 0–65535"); return 1; }
+            if (r.GetValue(reviewPort) == null && (r.GetResult(access.Bind) is { Implicit: false } || r.GetValue(access.AllowRemote) || r.GetValue(access.Auth) != "none"))
+            {
+                Console.Error.WriteLine("plateblur: --review-bind, --allow-remote and --auth apply to the review page: give --review-port too");
+                return 1;
+            }
             var options = pipeline.Bind(r);
             var settings = Flatten(options);
             settings[PipelineServices.StorageConnection] = ResolveStorage(r.GetValue(storage));

@@ -28,7 +28,7 @@ public sealed record ReviewAccess(IPAddress Bind, bool AllowRemote, string Auth,
             Description = "Address the review page listens on (default 127.0.0.1; anything else needs --allow-remote with --auth entra)",
             DefaultValueFactory = _ => "127.0.0.1",
         };
-        public Option<bool> AllowRemote { get; } = new("--allow-remote") { Description = "Allow a non-loopback --bind (only with --auth entra --auth-group GROUP)" };
+        public Option<bool> AllowRemote { get; } = new("--allow-remote") { Description = "Allow a non-loopback address for the review page (only with --auth entra --auth-group GROUP)" };
         public Option<string> Auth { get; } = new("--auth")
         {
             Description = "none | entra: require the Entra ID user that Container Apps authentication passes (X-MS-CLIENT-PRINCIPAL) to be in --auth-group",
