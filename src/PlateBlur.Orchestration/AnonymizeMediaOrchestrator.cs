@@ -135,7 +135,7 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
                 return Outcome("qc-failed", published.Media, reason, "kept");
             }
             var policy = await CallAsync<SourcePolicyOutcome>(ApplySourcePolicyActivity.Name, new SourcePolicyWork(job.InstanceId, job.BlobName, job.ETag, job.Settings.SourcePolicy));
-            await NotifyAsync(EventTypes.MediaAnonymized, published, qc, null, policy.Applied);
+            await NotifyAsync(job.ReviewedEdits != null ? EventTypes.MediaReviewed : EventTypes.MediaAnonymized, published, qc, null, policy.Applied);
             return Outcome("anonymized", published.Media, null, policy.Applied);
         }
 

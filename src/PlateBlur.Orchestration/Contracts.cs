@@ -7,7 +7,10 @@ namespace PlateBlur.Orchestration;
 
 /// <summary>The input of one orchestration: a blob in inbox/ at one ETag, with the pipeline settings captured when it started
 /// (so a configuration change never alters a running orchestration on replay).</summary>
-public sealed record MediaJob(string InstanceId, string BlobName, string ETag, long SizeBytes, PipelineSettings Settings) : Traced;
+/// <param name="ReviewedEdits">Set for a reviewer's release (plateblur serve's review page): the ETag of the edits blob the release was asked
+/// with. The run is the normal one (the edits blob read again by Probe, QC, publish, source policy); a published release is announced as
+/// <see cref="EventTypes.MediaReviewed"/>.</param>
+public sealed record MediaJob(string InstanceId, string BlobName, string ETag, long SizeBytes, PipelineSettings Settings, string? ReviewedEdits = null) : Traced;
 
 /// <summary>The settings the orchestrator itself uses.</summary>
 public sealed record PipelineSettings(double SegmentSeconds, int OverlapFrames, int MaxSegmentsInFlight, string SourcePolicy, int ActivityAttempts = 3);
@@ -87,6 +90,8 @@ public static class EventTypes
     public const string MediaAnonymized = "PlateBlur.MediaAnonymized";
     public const string QcFailed = "PlateBlur.QcFailed";
     public const string AnonymizationFailed = "PlateBlur.AnonymizationFailed";
+    /// <summary>A reviewer released the file with edits, and the re-rendered output passed QC and was published to outbox/.</summary>
+    public const string MediaReviewed = "PlateBlur.MediaReviewed";
 }
 
 /// <summary>Container names (the storage layout of the pipeline).</summary>

@@ -53,12 +53,27 @@ public static class ServeCommand
         var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "grpc | http (OTLP over HTTP/protobuf)", DefaultValueFactory = _ => "grpc" };
         otlpProtocol.AcceptOnlyFromAmong("grpc", "http");
         var taskHub = new Option<string>("--task-hub") { Description = "Task hub name of the durable backend (letters and digits, 3-45)", DefaultValueFactory = _ => "PlateBlurServe" };
+        var reviewPort = new Option<int?>("--review-port")
+        {
+            Description = "Also serve the review page for quarantine/ and outbox/ on this port (0: any free port; 127.0.0.1 unless --review-bind with --allow-remote and --auth entra)",
+        };
+        var access = new Review.ReviewAccess.Options("review-");
         var pipeline = new PipelineOptions(PipelineOptions.Serve); // segments, QC and source policy too, with the Functions app's defaults
         var cmd = new Command("serve", "Run the serverless pipeline locally: watch inbox/ of a storage account (Azurite by default) and anonymize what arrives");
         foreach (var o in new Option[] { storage, poll, prefix, endpoint, key, backend, taskHub, otlp, otlpProtocol }) cmd.Options.Add(o);
+        cmd.Options.Add(reviewPort);
+        access.AddTo(cmd);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
+            var (review, refused) = access.Resolve(r);
+            if (refused != null) { Console.Error.WriteLine($"plateblur: {refused}"); return 1; }
+            if (r.GetValue(reviewPort) is < 0 or > 65535) { Console.Error.WriteLine("plateblur: --review-port must be 0–65535"); return 1; }
+            if (r.GetValue(reviewPort) == null && (r.GetResult(access.Bind) is { Implicit: false } || r.GetValue(access.AllowRemote) || r.GetValue(access.Auth) != "none"))
+            {
+                Console.Error.WriteLine("plateblur: --review-bind, --allow-remote and --auth apply to the review page: give --review-port too");
+                return 1;
+            }
             var options = pipeline.Bind(r);
             var settings = Flatten(options);
             settings[PipelineServices.StorageConnection] = ResolveStorage(r.GetValue(storage));
@@ -112,7 +127,19 @@ public static class ServeCommand
                     e.Message.Split('\n', 2)[0].Trim());
             await host.Services.GetRequiredService<BlobStore>().EnsureContainersAsync(ct);
             Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} with the {r.GetValue(backend)} backend (Ctrl+C stops)");
-            await host.RunAsync(ct);
+            if (r.GetValue(reviewPort) is not { } port)
+            {
+                await host.RunAsync(ct);
+                return 0;
+            }
+            await host.StartAsync(ct);
+            await using (var page = await Review.PipelineReview.StartAsync(host.Services, review!, port, r.GetValue(prefix), ct))
+            {
+                Console.WriteLine($"review: {Review.ReviewServer.Url(page)}/  (items of {Containers.Quarantine}/ and {Containers.Outbox}/; " +
+                    (review!.RequiresSignIn ? $"signed-in members of group {review.Group} only)" : "127.0.0.1 only)"));
+                await host.WaitForShutdownAsync(ct);
+                await page.StopAsync(CancellationToken.None);
+            }
             return 0;
         });
         return cmd;

@@ -52,9 +52,23 @@ public sealed class PublishActivity(BlobStore blobs, ILogger<PublishActivity> lo
         foreach (var (from, to) in files)
             if (!await blobs.PublishVersionedAsync(Containers.Work, from, container, to, version, current, ct))
                 return Superseded($"{container}/{to} was written by a newer version of the source while this run published");
+        if (w.QcPassed) await RemoveQuarantinedAsync(w, ct);
         return new Published(container,
             blobs.UriOf(container, w.OutputName).ToString(),
             blobs.UriOf(container, w.OutputName + ".report.json").ToString(),
             w.ContactSheetBlob != null ? blobs.UriOf(container, w.OutputName + ".qc.png").ToString() : null);
+    }
+
+    /// <summary>Once this source version's output is in outbox/ (a reviewer's release), its earlier quarantined output is no longer pending:
+    /// quarantine/ copies of the same source version are removed (each only if unchanged since read); other versions' are left alone.</summary>
+    private async Task RemoveQuarantinedAsync(PublishWork w, CancellationToken ct)
+    {
+        foreach (var name in new[] { w.OutputName, w.OutputName + ".report.json", w.OutputName + ".qc.png" })
+        {
+            var q = await blobs.PropertiesAsync(Containers.Quarantine, name, ct);
+            if (q == null || SourceVersion.Of(q.Metadata) is not { } v || !BlobStore.IsVersion(new Azure.ETag(v.ETag), w.SourceETag)) continue;
+            if (await blobs.DeleteAsync(Containers.Quarantine, name, q.ETag.ToString(), ct))
+                log.LogInformation("{InstanceId}: quarantine/{Name} removed: the same source version is now published to outbox/", w.InstanceId, name);
+        }
     }
 }

@@ -26,12 +26,25 @@ public sealed class InboxStarter(PlateBlurOptions options, JobLedger ledger, Ins
         return "pb-" + Convert.ToHexStringLower(hash)[..32];
     }
 
+    /// <summary>The instance of a reviewer's release: the source version and the edits blob version it was released with (a release with
+    /// other edits is another run; the same release asked twice is one).</summary>
+    public static string ReviewInstanceIdFor(string blobName, string etag, string editsETag) =>
+        InstanceIdFor(blobName, $"{etag.Trim('"')}|reviewed|{editsETag.Trim('"')}");
+
     public PipelineSettings Settings => new(options.SegmentSeconds, options.SegmentOverlapFrames, options.MaxSegmentsInFlight, options.SourcePolicy);
 
     /// <summary>Schedules the orchestration unless this blob version already has one; returns the instance id and whether it started now.</summary>
-    public async Task<StartResult> StartAsync(DurableTaskClient client, string blobName, string etag, long size, CancellationToken ct = default)
+    public Task<StartResult> StartAsync(DurableTaskClient client, string blobName, string etag, long size, CancellationToken ct = default) =>
+        StartAsync(client, blobName, etag, size, null, ct);
+
+    /// <summary>Starts the normal orchestration for a source version once more, with the edits blob a reviewer saved (its ETag given): the
+    /// same path as any run (ledger, lease, QC, publish, source policy), under its own instance id.</summary>
+    public Task<StartResult> StartReviewedAsync(DurableTaskClient client, string blobName, string etag, long size, string editsETag, CancellationToken ct = default) =>
+        StartAsync(client, blobName, etag, size, editsETag.Trim('"'), ct);
+
+    private async Task<StartResult> StartAsync(DurableTaskClient client, string blobName, string etag, long size, string? reviewedEdits, CancellationToken ct)
     {
-        string id = InstanceIdFor(blobName, etag);
+        string id = reviewedEdits == null ? InstanceIdFor(blobName, etag) : ReviewInstanceIdFor(blobName, etag, reviewedEdits);
         if (await ledger.IsDoneAsync(id, ct))
         {
             log.LogInformation("{Blob} ({ETag}) was already processed ({Id}, work/{Ledger}); not run again", blobName, etag, id, WorkNames.Ledger(id));
@@ -55,7 +68,7 @@ public sealed class InboxStarter(PlateBlurOptions options, JobLedger ledger, Ins
         }
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(AnonymizeMediaOrchestrator.Name, new MediaJob(id, blobName, etag.Trim('"'), size, Settings) { TraceParent = PipelineTelemetry.NewTraceParent() },
+            await client.ScheduleNewOrchestrationInstanceAsync(AnonymizeMediaOrchestrator.Name, new MediaJob(id, blobName, etag.Trim('"'), size, Settings, reviewedEdits) { TraceParent = PipelineTelemetry.NewTraceParent() },
                 new StartOrchestrationOptions(id), ct);
         }
         catch (Exception e) when (e.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase) || e.GetType().Name.Contains("AlreadyExists"))

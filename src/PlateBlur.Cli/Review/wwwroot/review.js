@@ -35,7 +35,7 @@ function status(text, error) {
 // ---- loading ----
 
 async function load() {
-  const [info, report, edits] = await Promise.all([api('GET', '/api/info'), api('GET', '/api/report'), api('GET', '/api/edits')]);
+  const [info, report, edits] = await Promise.all([api('GET', 'api/info'), api('GET', 'api/report'), api('GET', 'api/edits')]);
   state.info = info; state.report = report;
   if (!state.dirty) state.edits = normalise(edits);
   state.masks = new Map(report.frames.map((f) => [f.index, f.boxes]));
@@ -44,8 +44,11 @@ async function load() {
   $('summary').textContent = `${report.counts.frames} frames, ${info.width}×${info.height}, ${info.fps.toFixed(3)} fps · ${report.counts.masks} masks (${counts}) · ${info.tracks.filter((t) => t.id > 0).length} tracks`;
   $('edits-file').textContent = info.editsFile;
   $('original-toggle').hidden = !info.hasSource;
-  $('render').disabled = !info.canRender;
-  if (!info.canRender) $('render').title = 'no source to render from: start review with --source INPUT';
+  if (info.release) showRelease(info.release);
+  else {
+    $('render').disabled = !info.canRender;
+    if (!info.canRender) $('render').title = 'no source to render from: start review with --source INPUT';
+  }
   const sel = $('draw-class');
   if (!sel.options.length) for (const c of info.classes) sel.add(new Option(c, c, c === 'other', c === 'other'));
   $('legend').replaceChildren(...info.classes.map((c) => {
@@ -58,7 +61,7 @@ async function load() {
   showFrame();
   // Boxes are in stored-frame pixels; a player shows a rotated video upright, so outlines and drawing would not line up.
   // Track ids are those of the render that made the report: the pipeline numbers each segment's tracks in its own block.
-  if (report.pipeline) status('this output came from the pipeline: its track ids are the pipeline\'s. Put the saved edits file at edits/<path>.edits.json and upload the source again; a local re-render numbers tracks differently.');
+  if (report.pipeline && !info.release) status('this output came from the pipeline: its track ids are the pipeline\'s. Put the saved edits file at edits/<path>.edits.json and upload the source again; a local re-render numbers tracks differently.');
   if (info.rotation) { $('draw').disabled = true; status(`this video is stored rotated by ${info.rotation}°: outlines and drawing are not supported yet (write the edits file by hand, docs/edits.md)`, true); }
 }
 
@@ -69,8 +72,9 @@ function normalise(e) {
 
 function setMedia() {
   const info = state.info;
-  const src = (state.original ? '/media/source' : '/media/output') + `?v=${info.version}`;
+  const src = (state.original ? 'media/source' : 'media/output') + `?v=${info.version}`;
   if (info.kind === 'photo') {
+    document.body.dataset.ready = 'false';
     $('video').hidden = true; $('photo').hidden = false; $('photo').src = src;
     $('photo').onload = () => { sizeOverlay(); document.body.dataset.ready = 'true'; };
     return;
@@ -341,7 +345,7 @@ function renderLists() {
       li.addEventListener('click', () => seek(r.frame)); return li;
     }));
   }
-  if (info.hasQcSheet) { $('qc-link').hidden = false; $('qc-sheet').src = `/media/qc?v=${info.version}`; }
+  if (info.hasQcSheet) { $('qc-link').hidden = false; $('qc-sheet').src = `media/qc?v=${info.version}`; }
   if (info.edits && info.edits.warnings.length) status(info.edits.warnings.join('\n'), true);
 }
 
@@ -354,7 +358,7 @@ function button(text, onClick) {
 async function save() {
   try {
     const body = { schema: 'plateblur.edits/1', source: state.edits.source, note: state.edits.note, regions: state.edits.regions, dropTracks: state.edits.dropTracks };
-    const res = await api('PUT', '/api/edits', body);
+    const res = await api('PUT', 'api/edits', body);
     state.dirty = false;
     status(`saved ${res.saved}`);
     document.body.dataset.saved = String(Date.now());
@@ -368,13 +372,13 @@ async function save() {
 async function render() {
   if (state.dirty && !(await save())) return;
   try {
-    await api('POST', '/api/render');
+    await api('POST', 'api/render');
   } catch (e) { status(e.message, true); return; }
   $('render').disabled = true;
   document.body.dataset.render = 'running';
   const bar = $('render-progress'); bar.hidden = false;
   for (;;) {
-    const s = await api('GET', '/api/render');
+    const s = await api('GET', 'api/render');
     if (s.total > 0) { bar.max = s.total; bar.value = s.done; }
     status(s.state === 'checking' ? 'checking the new output (QC)…' : `re-rendering: ${s.done} / ${s.total} frames`);
     if (s.state === 'done' || s.state === 'failed') {
@@ -386,6 +390,38 @@ async function render() {
       return;
     }
     await new Promise((r) => setTimeout(r, 400));
+  }
+}
+
+// ---- release (plateblur serve: an item of quarantine/ or outbox/) ----
+
+function showRelease(r) {
+  $('back').hidden = false;
+  const b = $('render');
+  b.textContent = 'Release with edits';
+  b.disabled = !r.canRelease;
+  b.title = r.canRelease ? 'save, then re-render from the source through QC, publish and the source policy (the normal pipeline)' : r.why;
+  $('release-note').textContent = r.canRelease ? r.note : r.why;
+  $('release-note').hidden = false;
+  document.body.dataset.canRelease = String(r.canRelease);
+}
+
+async function release() {
+  if (state.dirty && !(await save())) return;
+  try {
+    await api('POST', 'api/release');
+  } catch (e) { status(e.message, true); document.body.dataset.release = 'refused'; return; }
+  $('render').disabled = true;
+  document.body.dataset.release = 'running';
+  for (;;) {
+    const s = await api('GET', 'api/release');
+    status(s.message, s.state === 'failed');
+    if (s.state === 'done' || s.state === 'failed') {
+      $('render').disabled = false;
+      document.body.dataset.release = s.outcome || s.state;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -409,7 +445,7 @@ function setup() {
   });
   $('draw').onclick = () => setDrawing(!state.drawing);
   $('save').onclick = save;
-  $('render').onclick = render;
+  $('render').onclick = () => (state.info && state.info.release ? release() : render());
   $('timeline').addEventListener('click', (ev) => {
     const r = ev.currentTarget.getBoundingClientRect();
     v.pause(); seek((ev.clientX - r.left) / r.width * frameCount());
@@ -435,6 +471,6 @@ load().catch((e) => status(e.message, true));
 // A local output gets its QC while the page is open: look again until the contact sheet is there.
 const qcPoll = setInterval(async () => {
   if (!state.info || state.info.hasQcSheet) { if (state.info) clearInterval(qcPoll); return; }
-  const info = await api('GET', '/api/info');
+  const info = await api('GET', 'api/info');
   if (info.hasQcSheet) { state.info = info; renderLists(); drawTimeline(); clearInterval(qcPoll); }
 }, 1500);
