@@ -24,10 +24,15 @@ public abstract class PipelineActivity<TIn, TOut>(ILogger log) : TaskActivity<TI
         ActivityTrace.Started?.Invoke(name, instanceId, detail);
         using var span = PipelineTelemetry.StartActivitySpan(name, instanceId, (input as Traced)?.TraceParent);
         using var scope = log.BeginScope(new Dictionary<string, object?> { ["InstanceId"] = instanceId, ["Activity"] = name, ["TraceId"] = span?.TraceId.ToHexString() });
+        using var reads = Storage.StorageReads.Scope(instanceId, name, detail);
         var clock = Stopwatch.StartNew();
         try
         {
-            return await ExecuteAsync(input, ct);
+            var result = await ExecuteAsync(input, ct);
+            long read = Storage.StorageReads.InScope(), source = Storage.StorageReads.InScope(Containers.Inbox);
+            Tag("storage_read_bytes", read); Tag("source_read_bytes", source);
+            log.LogInformation("{InstanceId}: activity {Activity} read {StorageReadBytes} bytes from storage ({SourceReadBytes} of the source)", instanceId, name, read, source);
+            return result;
         }
         catch (Exception e)
         {

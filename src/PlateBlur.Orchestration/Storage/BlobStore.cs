@@ -31,6 +31,7 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(localPath))!);
         await Blob(container, name).DownloadToAsync(localPath, ct);
+        StorageReads.Add(container, new FileInfo(localPath).Length);
     }
 
     /// <summary>Downloads an inbox blob into a local work folder under a safe name (never the blob's own path) and returns the local path.
@@ -43,6 +44,7 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         try
         {
             await Blob(Containers.Inbox, blobName).DownloadToAsync(path, options, ct);
+            StorageReads.Add(Containers.Inbox, new FileInfo(path).Length);
         }
         catch (RequestFailedException e) when (etag != null && e.Status is 412 or 404)
         {
@@ -74,12 +76,21 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         var props = await PropertiesAsync(container, name, ct);
         if (props == null) return null;
         if (props.ContentLength > maxBytes) throw new InvalidDataException($"{container}/{name} is {props.ContentLength:N0} bytes, over {maxBytes:N0}");
-        try { return (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToArray(); }
+        try
+        {
+            var bytes = (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToArray();
+            StorageReads.Add(container, bytes.Length);
+            return bytes;
+        }
         catch (RequestFailedException e) when (e.Status == 404) { return null; }
     }
 
-    public async Task<string> ReadTextAsync(string container, string name, CancellationToken ct = default) =>
-        (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToString();
+    public async Task<string> ReadTextAsync(string container, string name, CancellationToken ct = default)
+    {
+        var content = (await Blob(container, name).DownloadContentAsync(ct)).Value.Content;
+        StorageReads.Add(container, content.ToMemory().Length);
+        return content.ToString();
+    }
 
     /// <summary>Server-side copy inside the account, waiting until it completes.</summary>
     public async Task CopyAsync(string fromContainer, string fromName, string toContainer, string toName, CancellationToken ct = default)
