@@ -63,14 +63,14 @@ public static class FrameReader
                 {
                     int code = await ffmpeg.WaitAsync(cts.Token);
                     throw new MediaException(MediaError.Truncated,
-                        $"{Path.GetFileName(path)} is truncated or corrupt: decoded {decoded} of {wanted} frames ({(code == 0 ? "stream ended early" : ffmpeg.LastError)}).");
+                        $"{RemoteMedia.NameOf(path)} is truncated or corrupt: decoded {decoded} of {wanted} frames ({(code == 0 ? "stream ended early" : ffmpeg.LastError)}).");
                 }
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
             {
                 channel.Writer.TryComplete(e is EndOfStreamException or InvalidDataException
-                    ? new MediaException(MediaError.Corrupt, $"{Path.GetFileName(path)}: decoding failed ({ffmpeg.LastError}).", e) : e);
+                    ? new MediaException(MediaError.Corrupt, $"{RemoteMedia.NameOf(path)}: decoding failed ({ffmpeg.LastError}).", e) : e);
             }
         });
 

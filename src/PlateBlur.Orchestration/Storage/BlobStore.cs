@@ -53,6 +53,44 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         return path;
     }
 
+    /// <summary>Bytes [offset, offset + count) of a blob, fewer at its end (one ranged read). With an ETag, only that version
+    /// (<see cref="SourceChangedException"/> otherwise).</summary>
+    public async Task<byte[]> ReadRangeAsync(string container, string name, long offset, int count, string? etag = null, CancellationToken ct = default)
+    {
+        var options = new BlobDownloadOptions
+        {
+            Range = new HttpRange(offset, count),
+            Conditions = etag == null ? null : new BlobRequestConditions { IfMatch = new ETag(Quote(etag)) },
+        };
+        try
+        {
+            var bytes = (await Blob(container, name).DownloadContentAsync(options, ct)).Value.Content.ToArray();
+            StorageReads.Add(container, bytes.Length);
+            return bytes;
+        }
+        catch (RequestFailedException e) when (etag != null && e.Status is 412 or 404)
+        {
+            throw SourceChangedException.For(name, etag, e.Status == 404);
+        }
+    }
+
+    /// <summary>A URL that reads one blob and nothing else, for <paramref name="lifetime"/>: a blob SAS with read permission only, signed with the
+    /// account key when the client has one (a connection string; Azurite), else a user delegation SAS (the client signs in with a token
+    /// credential: the managed identity in Azure, whose role must allow generateUserDelegationKey, as Storage Blob Data Contributor does).</summary>
+    public async Task<Uri> ReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default)
+    {
+        var blob = Blob(container, name);
+        var expires = DateTimeOffset.UtcNow + lifetime;
+        if (blob.CanGenerateSasUri) return blob.GenerateSasUri(Azure.Storage.Sas.BlobSasPermissions.Read, expires);
+        var starts = DateTimeOffset.UtcNow.AddMinutes(-5); // clock skew
+        var key = await service.GetUserDelegationKeyAsync(starts, expires, ct);
+        var sas = new Azure.Storage.Sas.BlobSasBuilder(Azure.Storage.Sas.BlobSasPermissions.Read, expires)
+        {
+            BlobContainerName = container, BlobName = name, Resource = "b", StartsOn = starts, Protocol = Azure.Storage.Sas.SasProtocol.Https,
+        };
+        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key.Value, service.AccountName) }.ToUri();
+    }
+
     /// <summary>True when a blob's ETag names the version <paramref name="etag"/> (quoted or not).</summary>
     public static bool IsVersion(ETag blobETag, string etag) => blobETag.ToString().Trim('"') == etag.Trim('"');
 
