@@ -20,9 +20,9 @@ public sealed record RemoteSource(Uri Url, ContainerKind Kind, string Name, long
         _ => throw new MediaException(MediaError.NotMedia, $"{Name}: only https (or http to a loopback storage emulator) may be read in place, not {Url.Scheme}://{Url.Host}."),
     };
 
-    /// <summary>ffmpeg input options: protocol allow-list, forced demuxer, and the If-Match header.</summary>
+    /// <summary>ffmpeg input options: protocol allow-list, forced demuxer, and the If-Match header (ffmpeg ends the header line itself).</summary>
     public string InputArguments =>
-        $"-protocol_whitelist {Protocols} -f {MediaGuard.Demuxer(Kind)}" + (IfMatch == null ? "" : $" -headers \"If-Match: \\\"{IfMatch.Trim('"')}\\\"\\r\\n\"");
+        $"-protocol_whitelist {Protocols} -f {MediaGuard.Demuxer(Kind)}" + (IfMatch == null ? "" : $" -headers \"If-Match: \\\"{IfMatch.Trim('"')}\\\"\"");
 }
 
 /// <summary>The remote sources this process may read (registered by the pipeline for the life of one activity), and the bytes ffmpeg read from them.</summary>

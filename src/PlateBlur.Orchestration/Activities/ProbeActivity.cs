@@ -90,7 +90,7 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
             // Plan here, and store what the other activities need to read the source in place: nobody probes or scans it again.
             var plan = SegmentPlanner.Plan(timeline, job.Settings.SegmentSeconds);
             var container = MediaGuard.Classify(head) ?? MediaGuard.Sniff(local);
-            var facts = new SourceFacts(container, info with { Path = "" }, timeline);
+            var facts = new SourceFacts(container, info with { Path = "" }, timeline, standIn ? await SourceInPlace.SideRangesAsync(local, info, ct) : null);
             await blobs.UploadTextAsync(JsonSerializer.Serialize(facts), Containers.Work, WorkNames.SourceFacts(job.InstanceId), ct);
             // Edits follow their regions through the frames: from the stand-in's holes there are none to see, so they read the source in place.
             (string Url, IDisposable? Registration) source = standIn ? await SourceInPlace.OpenAsync(blobs, job.BlobName, job.ETag, container, props.ContentLength, ct) : (local, null);

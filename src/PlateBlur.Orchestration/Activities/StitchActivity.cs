@@ -22,11 +22,17 @@ public sealed class StitchActivity(BlobStore blobs, PlateBlurOptions options, IL
     {
         var sw = Stopwatch.StartNew();
         using var local = new LocalWork(w.InstanceId, Name);
-        // The source's probe and timeline as Probe stored them; ffmpeg reads only the source's audio and metadata, in place.
+        // The source's probe and timeline as Probe stored them. ffmpeg copies the source's audio, subtitles and metadata from a local stand-in
+        // holding the index and those streams' bytes only (an MP4/MOV), or reads them in place over a read-only URL.
         var facts = JsonSerializer.Deserialize<SourceFacts>(await blobs.ReadTextAsync(Containers.Work, WorkNames.SourceFacts(w.InstanceId), ct))!;
-        var (url, registration) = await SourceInPlace.OpenAsync(blobs, w.SourceBlob, w.SourceETag, facts.Container, facts.Info.SizeBytes, ct);
+        string standIn = local.File(WorkNames.LocalName("source", w.SourceBlob));
+        IDisposable? registration = null;
+        string sourcePath = standIn;
+        if (facts.SideRanges == null || w.SourceETag == null
+            || !await SourceInPlace.TryWriteSideStandInAsync(blobs, w.SourceBlob, w.SourceETag, facts.Info.SizeBytes, facts.SideRanges, standIn, ct))
+            (sourcePath, registration) = await SourceInPlace.OpenAsync(blobs, w.SourceBlob, w.SourceETag, facts.Container, facts.Info.SizeBytes, ct);
         using var _ = registration;
-        var source = facts.Info with { Path = url };
+        var source = facts.Info with { Path = sourcePath };
         var timeline = facts.Timeline;
 
         var parts = new List<string>();

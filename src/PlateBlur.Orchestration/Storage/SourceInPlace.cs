@@ -6,7 +6,9 @@ namespace PlateBlur.Orchestration.Storage;
 /// source in place need neither download nor probe nor scan it again.</summary>
 /// <param name="Container">The container sniffed from the source's first bytes: forced on ffmpeg for every read.</param>
 /// <param name="Info">The probe (its Path is a local stand-in's and means nothing outside Probe).</param>
-public sealed record SourceFacts(ContainerKind Container, MediaInfo Info, FrameTimeline Timeline);
+/// <param name="SideRanges">For an MP4/MOV read through a stand-in: the byte ranges ([offset, length]) of every packet of the streams other than
+/// the video (audio, subtitles), so Stitch fetches those bytes only; null: Stitch reads the source in place.</param>
+public sealed record SourceFacts(ContainerKind Container, MediaInfo Info, FrameTimeline Timeline, IReadOnlyList<long[]>? SideRanges = null);
 
 /// <summary>Reading an inbox source where it lies instead of downloading it: ffmpeg opens a read-only SAS URL of the one blob (made here from our
 /// own client, never taken from input) with range requests, and Probe reads an MP4/MOV's timeline from a local stand-in holding only its boxes.</summary>
@@ -32,7 +34,9 @@ public static class SourceInPlace
     /// <summary>Writes a local stand-in of an MP4/MOV blob: a sparse file of its length holding every top-level box but the media data (mdat),
     /// of which only the first <see cref="DataBytes"/> are copied; the rest stays a hole of zeros, never sent over the network. Returns false when
     /// the box layout is unusual (a box past the end, an unprintable type, a huge non-media box): the caller then downloads the whole source.</summary>
-    public static async Task<bool> TryWriteIsoStandInAsync(BlobStore blobs, string blobName, string etag, long length, byte[] head, string path, CancellationToken ct)
+    /// <param name="dataBytes">Media data to keep at the start of mdat (<see cref="DataBytes"/> for a probe; 0 when no frame will be decoded).</param>
+    public static async Task<bool> TryWriteIsoStandInAsync(BlobStore blobs, string blobName, string etag, long length, byte[] head, string path, CancellationToken ct,
+        int dataBytes = DataBytes)
     {
         await using var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
         f.SetLength(length);
@@ -44,7 +48,7 @@ public static class SourceInPlace
             var box = IsoIndex.ReadHeader(header, pos, length);
             if (box == null) return false;
             if (box.Type != "mdat" && box.Size > 256L << 20) return false;
-            long want = box.Type == "mdat" ? Math.Min(box.Size, DataBytes) : box.Size;
+            long want = box.Type == "mdat" ? Math.Min(box.Size, dataBytes) : box.Size;
             long inHead = Math.Clamp(head.Length - pos, 0, want);
             f.Position = pos;
             if (inHead > 0) await f.WriteAsync(head.AsMemory((int)pos, (int)inHead), ct);
@@ -55,6 +59,57 @@ public static class SourceInPlace
                 await f.WriteAsync(rest, ct);
             }
             pos += box.Size;
+        }
+        return true;
+    }
+
+    /// <summary>The byte ranges of the packets of every stream but the video, from a stand-in's index (ffprobe reads their places without their
+    /// data), merged where less than <paramref name="gap"/> bytes apart.</summary>
+    public static async Task<List<long[]>> SideRangesAsync(string standIn, MediaInfo info, CancellationToken ct, long gap = 2048)
+    {
+        var indices = info.Audio.Select(a => a.Index)
+            .Concat(info.OtherStreams.Select(o => int.Parse(o.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture)))
+            .Where(i => i != info.Video?.Index).Distinct().ToList();
+        var spans = new List<(long Offset, long Length)>();
+        foreach (var i in indices)
+        {
+            var packets = await FFMpegCore.FFProbe.GetPacketsAsync(standIn, null, $"{MediaGuard.InputArguments(standIn)} -select_streams {i}", ct);
+            foreach (var p in packets.Packets)
+                if (p.Pos >= 0 && p.Size > 0) spans.Add((p.Pos, p.Size));
+        }
+        var merged = new List<long[]>();
+        foreach (var (offset, length) in spans.OrderBy(x => x.Offset))
+        {
+            if (merged.Count > 0 && offset <= merged[^1][0] + merged[^1][1] + gap)
+                merged[^1][1] = Math.Max(merged[^1][1], offset + length - merged[^1][0]);
+            else merged.Add([offset, length]);
+        }
+        return merged;
+    }
+
+    /// <summary>Writes a stand-in whose side streams (audio, subtitles) hold their real bytes: the boxes as Probe read them, then every range
+    /// of <paramref name="ranges"/> fetched with ranged reads, a few at a time. ffmpeg can then copy those streams from the local file.</summary>
+    public static async Task<bool> TryWriteSideStandInAsync(BlobStore blobs, string blobName, string etag, long length, IReadOnlyList<long[]> ranges, string path, CancellationToken ct)
+    {
+        var head = await blobs.ReadRangeAsync(Containers.Inbox, blobName, 0, 4096, etag, ct);
+        if (!await TryWriteIsoStandInAsync(blobs, blobName, etag, length, head, path, ct, dataBytes: 0)) return false;
+        var parts = new System.Collections.Concurrent.ConcurrentBag<(long Offset, byte[] Bytes)>();
+        using var gate = new SemaphoreSlim(8);
+        await Task.WhenAll(ranges.Select(async r =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                for (long o = r[0]; o < r[0] + r[1]; o += 4 << 20)
+                    parts.Add((o, await blobs.ReadRangeAsync(Containers.Inbox, blobName, o, (int)Math.Min(4 << 20, r[0] + r[1] - o), etag, ct)));
+            }
+            finally { gate.Release(); }
+        }));
+        await using var f = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
+        foreach (var (offset, bytes) in parts)
+        {
+            f.Position = offset;
+            await f.WriteAsync(bytes, ct);
         }
         return true;
     }
