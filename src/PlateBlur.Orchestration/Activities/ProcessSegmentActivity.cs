@@ -50,7 +50,7 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detec
             var (url, registration) = await SourceInPlace.OpenAsync(blobs, w.SourceBlob, w.SourceETag, facts.Container, facts.Info.SizeBytes, ct);
             inPlace = registration;
             video = facts.Info.RequireVideo();
-            pieces.Add(new FramePiece(url, video, t, from, to, 0));
+            pieces.Add(new FramePiece(url, video, t, from, to, 0, SeekMarginSeconds: 0.25));
         }
         else
         {

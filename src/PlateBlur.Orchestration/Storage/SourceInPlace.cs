@@ -21,7 +21,7 @@ public static class SourceInPlace
     public const int HeadBytes = 64 << 10;
 
     /// <summary>Media data kept at the start of an MP4/MOV stand-in: enough for the first frames, from which ffprobe learns the pixel format, profile and level.</summary>
-    public const int DataBytes = 256 << 10;
+    public const int DataBytes = 128 << 10;
 
     /// <summary>Lets ffmpeg read the source blob in place until disposed; returns the URL that stands for it as an input path.</summary>
     public static async Task<(string Url, IDisposable Registration)> OpenAsync(BlobStore blobs, string blobName, string? etag, ContainerKind container, long length, CancellationToken ct)
@@ -64,8 +64,8 @@ public static class SourceInPlace
     }
 
     /// <summary>The byte ranges of the packets of every stream but the video, from a stand-in's index (ffprobe reads their places without their
-    /// data), merged where less than <paramref name="gap"/> bytes apart.</summary>
-    public static async Task<List<long[]>> SideRangesAsync(string standIn, MediaInfo info, CancellationToken ct, long gap = 2048)
+    /// data), merged where they touch or are at most <paramref name="gap"/> bytes apart.</summary>
+    public static async Task<List<long[]>> SideRangesAsync(string standIn, MediaInfo info, CancellationToken ct, long gap = 0)
     {
         var indices = info.Audio.Select(a => a.Index)
             .Concat(info.OtherStreams.Select(o => int.Parse(o.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture)))
