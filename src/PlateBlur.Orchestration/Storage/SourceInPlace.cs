@@ -48,7 +48,7 @@ public static class SourceInPlace
             var box = IsoIndex.ReadHeader(header, pos, length);
             if (box == null) return false;
             if (box.Type != "mdat" && box.Size > 256L << 20) return false;
-            long want = box.Type == "mdat" ? Math.Min(box.Size, dataBytes) : box.Size;
+            long want = box.Type == "mdat" ? Math.Min(box.Size, Math.Max(16, dataBytes)) : box.Size; // mdat's own header always: it says where the next box is
             long inHead = Math.Clamp(head.Length - pos, 0, want);
             f.Position = pos;
             if (inHead > 0) await f.WriteAsync(head.AsMemory((int)pos, (int)inHead), ct);
