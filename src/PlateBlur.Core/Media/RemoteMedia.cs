@@ -29,6 +29,7 @@ public sealed record RemoteSource(Uri Url, ContainerKind Kind, string Name, long
 public static class RemoteMedia
 {
     private static readonly ConcurrentDictionary<string, RemoteSource> Sources = new();
+    private static readonly Dictionary<string, int> Holders = [];
 
     /// <summary>Told the bytes ffmpeg read from a remote source (its own count, logged when its input closes).</summary>
     public static event Action<long>? BytesRead;
@@ -40,13 +41,29 @@ public static class RemoteMedia
     {
         _ = source.Protocols; // refuses any other scheme now
         string key = source.Url.AbsoluteUri;
-        Sources[key] = source;
+        // Two activities of one run can be given the same URL (same blob, same expiry second): the last one done removes it.
+        lock (Holders)
+        {
+            Sources[key] = source;
+            Holders[key] = Holders.GetValueOrDefault(key) + 1;
+        }
         return new Registration(key);
     }
 
     private sealed class Registration(string key) : IDisposable
     {
-        public void Dispose() => Sources.TryRemove(key, out _);
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+            lock (Holders)
+            {
+                if (--Holders[key] > 0) return;
+                Holders.Remove(key);
+                Sources.TryRemove(key, out _);
+            }
+        }
     }
 
     public static bool IsUrl(string path) => path.Contains("://", StringComparison.Ordinal);

@@ -23,6 +23,12 @@ public class RemoteMediaTests
             Assert.DoesNotContain("file", args);
             Assert.Equal("a.mp4", RemoteMedia.NameOf(https.Url.AbsoluteUri));
         }
+        // Two holders of one URL: it stays until both are done.
+        var a = RemoteMedia.Register(https);
+        var b = RemoteMedia.Register(https);
+        a.Dispose();
+        Assert.StartsWith("-protocol_whitelist https", MediaGuard.InputArguments(https.Url.AbsoluteUri));
+        b.Dispose();
         // Gone once the activity is done, and never a URL we did not make.
         Assert.Throws<MediaException>(() => MediaGuard.InputArguments(https.Url.AbsoluteUri));
         Assert.Throws<MediaException>(() => MediaGuard.InputArguments("http://127.0.0.1:1/x.mp4"));
