@@ -53,6 +53,7 @@ public class RemoteMediaTests
         var storage = new TcpListener(IPAddress.Loopback, 0);
         storage.Start();
         int requests = 0;
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
         var server = Task.Run(async () =>
         {
@@ -69,6 +70,7 @@ public class RemoteMediaTests
                     if (got == 0) break;
                     n += got;
                 }
+                seen.Enqueue(Encoding.ASCII.GetString(buffer, 0, n));
                 var header = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {playlist.Length}\r\nConnection: close\r\n\r\n");
                 await stream.WriteAsync(header, stop.Token);
                 await stream.WriteAsync(playlist, stop.Token);
@@ -77,7 +79,7 @@ public class RemoteMediaTests
         try
         {
             var url = new Uri($"http://127.0.0.1:{((IPEndPoint)storage.LocalEndpoint).Port}/devstoreaccount1/inbox/clip.mp4?sv=1&sig=SECRET");
-            using var registration = RemoteMedia.Register(new RemoteSource(url, ContainerKind.IsoMedia, "clip.mp4", playlist.Length));
+            using var registration = RemoteMedia.Register(new RemoteSource(url, ContainerKind.IsoMedia, "clip.mp4", playlist.Length, "\"0x8DCABC\""));
             var timeline = new FrameTimeline([0L, 40_000_000L], [0L], 1, 12800);
             var e = await Assert.ThrowsAsync<MediaException>(async () =>
             {
@@ -86,6 +88,7 @@ public class RemoteMediaTests
             Assert.Contains("clip.mp4", e.Message);
             Assert.DoesNotContain("SECRET", e.Message);
             Assert.True(requests >= 1, "ffmpeg never asked the storage endpoint"); // the refusal came from reading the bytes over HTTP
+            Assert.All(seen, r => Assert.Contains("\r\nIf-Match: \"0x8DCABC\"\r\n", r)); // only the run's version of the blob may be read
             Assert.False(victim.Pending(), "a URL inside the blob was contacted");
         }
         finally
