@@ -16,9 +16,6 @@ public sealed class PipelineFunctions(IServiceProvider services)
     [Function(ProbeActivity.Name)]
     public Task<ProbeOutcome> Probe([ActivityTrigger] MediaJob input, FunctionContext context, CancellationToken ct) => Run<ProbeActivity, MediaJob, ProbeOutcome>(input, context, ct);
 
-    [Function(PlanSegmentsActivity.Name)]
-    public Task<Core.Media.SegmentPlan> PlanSegments([ActivityTrigger] PlanWork input, FunctionContext context, CancellationToken ct) => Run<PlanSegmentsActivity, PlanWork, Core.Media.SegmentPlan>(input, context, ct);
-
     [Function(SplitActivity.Name)]
     public Task<SplitOutcome> Split([ActivityTrigger] SplitWork input, FunctionContext context, CancellationToken ct) => Run<SplitActivity, SplitWork, SplitOutcome>(input, context, ct);
 

@@ -6,7 +6,8 @@ using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration;
 
-/// <summary>The orchestration for one inbox blob: probe, plan, split, fan out segments, stitch, QC, publish, source policy, notify, clean up.
+/// <summary>The orchestration for one inbox blob: probe and plan, (split only where keyframes are too sparse), fan out segments that read the
+/// source in place, stitch, QC, publish, source policy, notify, clean up.
 /// Photos take the short road. Deterministic: all I/O happens in activities.</summary>
 [DurableTask(Name)]
 public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, MediaOutcome>
@@ -110,11 +111,16 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
             }
             else
             {
-                ctx.SetCustomStatus(new { stage = "plan" });
-                var plan = await CallAsync<SegmentPlan>(PlanSegmentsActivity.Name, new PlanWork(job, job.Settings.SegmentSeconds));
+                var plan = _probe.Plan ?? throw new InvalidOperationException($"{ProbeActivity.Name} returned no segment plan for a video");
                 _segments = plan.Segments.Count;
-                ctx.SetCustomStatus(new { stage = "split", segments = _segments });
-                var split = await CallAsync<SplitOutcome>(SplitActivity.Name, new SplitWork(job, plan));
+                // Segments read their own time range of the source in place; only a source whose keyframes are too sparse to cut at is split
+                // (re-encoded with forced keyframes) first.
+                var split = new SplitOutcome([], [], false, 0);
+                if (plan.ForceKeyframes)
+                {
+                    ctx.SetCustomStatus(new { stage = "split", segments = _segments });
+                    split = await CallAsync<SplitOutcome>(SplitActivity.Name, new SplitWork(job, plan));
+                }
                 var done = await FanOutAsync(plan, split, outputName);
                 ctx.SetCustomStatus(new { stage = "stitch", segments = _segments });
                 var stitch = await CallAsync<StitchOutcome>(StitchActivity.Name, new StitchWork(job.InstanceId, job.BlobName, outputName, plan, done, split, job.ETag, _probe.EditsBlob));
@@ -155,9 +161,10 @@ public sealed class AnonymizeMediaOrchestrator : TaskOrchestrator<MediaJob, Medi
                     finished.Add(await first);
                     ctx.SetCustomStatus(new { stage = "segments", done = finished.Count, total = segs.Count });
                 }
-                var work = new SegmentWork(job.InstanceId, job.BlobName, outputName, segs[i], split.SegmentBlobs[i],
-                    i > 0 ? split.SegmentBlobs[i - 1] : null, i + 1 < segs.Count ? split.SegmentBlobs[i + 1] : null,
-                    job.Settings.OverlapFrames, _probe!.Rotation, _probe.EditsBlob);
+                bool inPlace = split.SegmentBlobs.Count == 0;
+                var work = new SegmentWork(job.InstanceId, job.BlobName, outputName, segs[i], inPlace ? null : split.SegmentBlobs[i],
+                    !inPlace && i > 0 ? split.SegmentBlobs[i - 1] : null, !inPlace && i + 1 < segs.Count ? split.SegmentBlobs[i + 1] : null,
+                    job.Settings.OverlapFrames, _probe!.Rotation, _probe.EditsBlob, i > 0 ? segs[i - 1] : null, i + 1 < segs.Count ? segs[i + 1] : null, job.ETag);
                 running.Add(CallAsync<SegmentOutcome>(ProcessSegmentActivity.Name, work));
             }
             foreach (var t in running) finished.Add(await t);

@@ -19,15 +19,17 @@ public sealed record PipelineSettings(double SegmentSeconds, int OverlapFrames, 
 /// <param name="EditsBlob">The edits (edits/&lt;source&gt;.edits.json) resolved over the whole source, in work/ (null: none).</param>
 /// <param name="EditsError">Why the edits blob was refused (the run then fails; the source stays in inbox/).</param>
 public sealed record ProbeOutcome(bool Accepted, string Kind, string? Reason, double DurationSeconds, long FrameCount, int Width, int Height, int AudioStreams, int Rotation = 0,
-    bool Superseded = false, DateTimeOffset SourceModified = default, string? ReasonCode = null, string? EditsBlob = null, string? EditsError = null);
+    bool Superseded = false, DateTimeOffset SourceModified = default, string? ReasonCode = null, string? EditsBlob = null, string? EditsError = null, SegmentPlan? Plan = null);
 
 
-/// <summary>Where Split put each segment's video (work/&lt;id&gt;/split/seg-NNNN.mkv), with its frame count.</summary>
+/// <summary>Where Split put each segment's video (work/&lt;id&gt;/split/seg-NNNN.mkv), with its frame count. Empty (no blobs) when the
+/// segments read their own time range of the source in place: Split runs only for a source whose keyframes are too sparse to cut at.</summary>
 public sealed record SplitOutcome(IReadOnlyList<string> SegmentBlobs, IReadOnlyList<int> SegmentFrames, bool ReEncoded, double Seconds);
 
-/// <summary>Work for one ProcessSegment activity: its own segment and its neighbours for the overlap frames.</summary>
-public sealed record SegmentWork(string InstanceId, string SourceBlob, string OutputName, SegmentSpec Segment, string SegmentBlob, string? PreviousBlob, string? NextBlob, int OverlapFrames, int Rotation,
-    string? EditsBlob = null) : Traced;
+/// <summary>Work for one ProcessSegment activity: its own segment and its neighbours for the overlap frames, either as Split's blobs or,
+/// when <paramref name="SegmentBlob"/> is null, as frame ranges of the source read in place (<paramref name="Previous"/>, <paramref name="Next"/>).</summary>
+public sealed record SegmentWork(string InstanceId, string SourceBlob, string OutputName, SegmentSpec Segment, string? SegmentBlob, string? PreviousBlob, string? NextBlob, int OverlapFrames, int Rotation,
+    string? EditsBlob = null, SegmentSpec? Previous = null, SegmentSpec? Next = null, string? SourceETag = null) : Traced;
 
 /// <summary>What one segment produced: encoded video and its per-frame masks, both in work/.</summary>
 public sealed record SegmentOutcome(int Index, string VideoBlob, string MasksBlob, long Frames, long Masks, long Detections, int Tracks, long Inferences, double Seconds);

@@ -57,7 +57,7 @@ public static class PipelineServices
 
     public static readonly Type[] ActivityTypes =
     [
-        typeof(ProbeActivity), typeof(PlanSegmentsActivity), typeof(SplitActivity), typeof(ProcessSegmentActivity), typeof(StitchActivity),
+        typeof(ProbeActivity), typeof(SplitActivity), typeof(ProcessSegmentActivity), typeof(StitchActivity),
         typeof(AnonymizePhotoActivity), typeof(QcSampleActivity), typeof(PublishActivity), typeof(QuarantineActivity),
         typeof(ApplySourcePolicyActivity), typeof(NotifyActivity), typeof(CleanupActivity),
     ];

@@ -32,8 +32,8 @@ public static class PipelineBenchCommand
             string connection = ServeCommand.ResolveStorage(r.GetValue(storage));
             var rows = new List<string>
             {
-                "| in flight | segments | activity calls | history payload | split s | slowest segment s | sum of segments s | stitch s | QC s | wall s |",
-                "|---|---|---|---|---|---|---|---|---|---|",
+                "| in flight | segments | activity calls | history payload | split s | slowest segment s | sum of segments s | stitch s | QC s | wall s | source bytes read per input byte | all bytes read per input byte | output / input |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             };
             foreach (var cap in r.GetValue(inFlight)!.Split(',').Select(int.Parse))
             {
@@ -58,8 +58,18 @@ public static class PipelineBenchCommand
                 var o = m.ReadOutputAs<MediaOutcome>()!;
                 var st = o.Stages ?? new StageSeconds(0, 0, 0, 0, 0);
                 Console.Error.WriteLine($"in flight {cap}: {o.Status} in {wall:0.0} s ({o.Reason})");
-                rows.Add(string.Format(CultureInfo.InvariantCulture, "| {0} | {1} | {2} | {3:0.0} KB | {4:0.0} | {5:0.0} | {6:0.0} | {7:0.0} | {8:0.0} | {9:0.0} |",
-                    cap, o.Segments, o.ActivityCalls, o.HistoryPayloadBytes / 1024.0, st.Split, st.SlowestSegment, st.SumOfSegments, st.Stitch, st.Qc, wall));
+                // Bytes this process read from storage for the run (StorageReads): the source's, and all (segments, results, reports too).
+                var reads = StorageReads.Of(id);
+                double input = props.ContentLength;
+                long source = reads.Where(kv => kv.Key.Container == Containers.Inbox).Sum(kv => kv.Value), all = reads.Values.Sum();
+                string outName = WorkNames.OutputName(name, "video");
+                long output = ((await blobs.PropertiesAsync(Containers.Outbox, outName, ct)) ?? await blobs.PropertiesAsync(Containers.Quarantine, outName, ct))?.ContentLength ?? 0;
+                foreach (var g in reads.GroupBy(kv => kv.Key.Activity.Split(' ')[0]).OrderBy(g => g.Key))
+                    Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0}: {1:0.000} source bytes, {2:0.000} all bytes per input byte", g.Key,
+                        g.Where(kv => kv.Key.Container == Containers.Inbox).Sum(kv => kv.Value) / input, g.Sum(kv => kv.Value) / input));
+                rows.Add(string.Format(CultureInfo.InvariantCulture, "| {0} | {1} | {2} | {3:0.0} KB | {4:0.0} | {5:0.0} | {6:0.0} | {7:0.0} | {8:0.0} | {9:0.0} | {10:0.00} | {11:0.00} | {12:0.00} |",
+                    cap, o.Segments, o.ActivityCalls, o.HistoryPayloadBytes / 1024.0, st.Split, st.SlowestSegment, st.SumOfSegments, st.Stitch, st.Qc, wall,
+                    source / input, all / input, output / input));
                 await blobs.DeletePrefixAsync(Containers.Inbox, name, ct);
             }
             Console.WriteLine(string.Join("\n", rows));

@@ -10,6 +10,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _stderr = [];
     private readonly Task _stderrPump;
+    private string? _report;
 
     public FfmpegProcess(string arguments, bool stdin, bool stdout)
     {
@@ -21,6 +22,13 @@ public sealed class FfmpegProcess : IAsyncDisposable
             UseShellExecute = false,
             CreateNoWindow = true,
         };
+        if (RemoteMedia.Opens(arguments))
+        {
+            // A source read in place: ffmpeg's own count of the bytes it read ("Statistics: N bytes read", verbose) goes to a report file,
+            // while the console stays at errors only.
+            _report = Path.Combine(Path.GetTempPath(), $"plateblur-ffreport-{Guid.NewGuid():N}.log");
+            psi.Environment["FFREPORT"] = $"file={_report}:level=40";
+        }
         try
         {
             _process = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start.");
@@ -46,6 +54,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
             string? line;
             lock (_stderr) line = _stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim();
             if (line == null) return "no error text";
+            line = RemoteMedia.Redact(line); // a source read in place has a SAS in its URL
             // "[mjpeg @ 0x55d0c0] overread 8" -> "mjpeg: overread 8": addresses mean nothing to a reader.
             var m = System.Text.RegularExpressions.Regex.Match(line, @"^\[(\w+) @ 0x[0-9a-f]+\]\s*(.*)$");
             return m.Success ? $"{m.Groups[1].Value}: {m.Groups[2].Value}" : line;
@@ -62,18 +71,51 @@ public sealed class FfmpegProcess : IAsyncDisposable
     {
         await _process.WaitForExitAsync(ct);
         await _stderrPump;
+        CountRemoteBytes();
         return _process.ExitCode;
     }
 
+    /// <summary>Ends ffmpeg. One reading a remote source is first asked to stop (its output pipe closed, then SIGTERM), so it closes its
+    /// input and logs how many bytes it read; it is killed if it has not ended within 3 s.</summary>
     public void Kill()
     {
-        try { if (!_process.HasExited) _process.Kill(true); } catch (InvalidOperationException) { }
+        try
+        {
+            if (_process.HasExited) return;
+            if (_report != null && !OperatingSystem.IsWindows())
+            {
+                try { if (_process.StartInfo.RedirectStandardOutput) _process.StandardOutput.BaseStream.Dispose(); } catch (Exception) { }
+                _ = SigTerm(_process.Id, 15);
+                if (_process.WaitForExit(3000)) return;
+            }
+            _process.Kill(true);
+        }
+        catch (InvalidOperationException) { }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SigTerm(int pid, int signal);
+
+    /// <summary>Adds the bytes ffmpeg read from a remote source (the last input's count in its report) to <see cref="RemoteMedia.BytesRead"/>, once.</summary>
+    private void CountRemoteBytes()
+    {
+        string? report = Interlocked.Exchange(ref _report, null);
+        if (report == null) return;
+        try
+        {
+            if (File.Exists(report)) RemoteMedia.OnBytesRead(RemoteMedia.LastInputBytes(File.ReadLines(report)));
+        }
+        finally
+        {
+            try { File.Delete(report); } catch (IOException) { }
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         Kill();
         try { await _process.WaitForExitAsync(); await _stderrPump; } catch { /* already gone */ }
+        CountRemoteBytes();
         _process.Dispose();
     }
 }

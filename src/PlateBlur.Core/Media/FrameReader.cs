@@ -13,7 +13,7 @@ public static class FrameReader
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         foreach (var p in pieces)
-            await foreach (var frame in ReadAsync(p.Path, p.Video, p.Timeline, p.FirstIndex, p.EndIndex, ct))
+            await foreach (var frame in ReadAsync(p.Path, p.Video, p.Timeline, p.FirstIndex, p.EndIndex, ct, p.SeekMarginSeconds))
             {
                 frame.Index += p.GlobalOffset;
                 yield return frame;
@@ -21,9 +21,11 @@ public static class FrameReader
     }
 
     /// <summary>Reads frames with timeline indices in [<paramref name="firstIndex"/>, <paramref name="endIndex"/>).</summary>
+    /// <param name="seekMarginSeconds">How much earlier than the first wanted frame to seek (ffmpeg then starts at the keyframe before that).
+    /// A source read in place over HTTP uses less than a second: every second earlier can cost a group of pictures more of bytes.</param>
     public static async IAsyncEnumerable<YuvFrame> ReadAsync(
         string path, VideoStreamInfo video, FrameTimeline timeline, int firstIndex = 0, int endIndex = int.MaxValue,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default, double seekMarginSeconds = 1.0)
     {
         endIndex = Math.Min(endIndex, timeline.FrameCount);
         if (firstIndex >= endIndex) yield break;
@@ -32,7 +34,7 @@ public static class FrameReader
         int wanted = endIndex - firstIndex, decoded = 0;
 
         // Seek a second early (relative to the file start) and drop earlier frames by index: accurate whatever the keyframe spacing.
-        double seek = firstIndex > 0 ? (timeline.PtsNs[firstIndex] - timeline.PtsNs[0]) / 1e9 - 1.0 : -1;
+        double seek = firstIndex > 0 ? (timeline.PtsNs[firstIndex] - timeline.PtsNs[0]) / 1e9 - seekMarginSeconds : -1;
         string args = Arguments(path, video.Index, seek);
         await using var ffmpeg = new FfmpegProcess(args, stdin: false, stdout: true);
 
@@ -63,14 +65,14 @@ public static class FrameReader
                 {
                     int code = await ffmpeg.WaitAsync(cts.Token);
                     throw new MediaException(MediaError.Truncated,
-                        $"{Path.GetFileName(path)} is truncated or corrupt: decoded {decoded} of {wanted} frames ({(code == 0 ? "stream ended early" : ffmpeg.LastError)}).");
+                        $"{RemoteMedia.NameOf(path)} is truncated or corrupt: decoded {decoded} of {wanted} frames ({(code == 0 ? "stream ended early" : ffmpeg.LastError)}).");
                 }
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
             {
                 channel.Writer.TryComplete(e is EndOfStreamException or InvalidDataException
-                    ? new MediaException(MediaError.Corrupt, $"{Path.GetFileName(path)}: decoding failed ({ffmpeg.LastError}).", e) : e);
+                    ? new MediaException(MediaError.Corrupt, $"{RemoteMedia.NameOf(path)}: decoding failed ({ffmpeg.LastError}).", e) : e);
             }
         });
 
@@ -110,4 +112,4 @@ public static class FrameReader
 }
 
 /// <summary>Frames [FirstIndex, EndIndex) of one file, whose frame 0 is frame GlobalOffset of the whole stream.</summary>
-public sealed record FramePiece(string Path, VideoStreamInfo Video, FrameTimeline Timeline, int FirstIndex, int EndIndex, int GlobalOffset);
+public sealed record FramePiece(string Path, VideoStreamInfo Video, FrameTimeline Timeline, int FirstIndex, int EndIndex, int GlobalOffset, double SeekMarginSeconds = 1.0);

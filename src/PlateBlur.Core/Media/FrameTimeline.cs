@@ -53,7 +53,9 @@ public sealed record FrameTimeline(IReadOnlyList<long> PtsNs, IReadOnlyList<long
         return lo;
     }
 
-    public static async Task<FrameTimeline> ScanAsync(string path, VideoStreamInfo video, CancellationToken ct = default)
+    /// <param name="syncSamples">For an MP4/MOV stand-in whose media data is a hole (<see cref="IsoIndex"/>): the track's sync samples and sample
+    /// count, which say the keyframes instead of the packets' flags (the parser sets those from the data); the packet count must match.</param>
+    public static async Task<FrameTimeline> ScanAsync(string path, VideoStreamInfo video, CancellationToken ct = default, (HashSet<long> Sync, long Samples)? syncSamples = null)
     {
         FFProbePackets packets;
         try
@@ -67,13 +69,17 @@ public sealed record FrameTimeline(IReadOnlyList<long> PtsNs, IReadOnlyList<long
         var (num, den) = ParseTimeBase(video.TimeBase);
         var pts = new List<long>(packets.Packets.Count);
         var keys = new List<long>();
+        if (syncSamples is { } table && table.Samples != packets.Packets.Count)
+            throw new InvalidDataException($"{Path.GetFileName(path)}: {packets.Packets.Count} packets but {table.Samples} samples in the sample table.");
+        long sample = 0;
         foreach (var p in packets.Packets)
         {
+            sample++;
             if (p.Flags != null && p.Flags.Contains('D')) continue; // discarded by an edit list: never decoded
             bool hasPts = !string.IsNullOrEmpty(p.PtsTime) && p.PtsTime != "N/A";
             long t = ToNs(hasPts ? p.Pts : p.Dts, num, den);
             pts.Add(t);
-            if (p.Flags != null && p.Flags.StartsWith('K')) keys.Add(t);
+            if (syncSamples is { } sync ? sync.Sync.Contains(sample) : p.Flags != null && p.Flags.StartsWith('K')) keys.Add(t);
         }
         pts.Sort();
         keys.Sort();

@@ -67,8 +67,12 @@ public static class MediaGuard
         _ => throw new ArgumentOutOfRangeException(nameof(k)),
     };
 
-    /// <summary>ffmpeg/ffprobe input options for a file: protocol allow-list and the forced demuxer. Work files (NUT segments) are allowed.</summary>
-    public static string InputArguments(string path) => $"-protocol_whitelist {LocalProtocols} -f {Demuxer(Sniff(path, allowWorkFormats: true))}";
+    /// <summary>ffmpeg/ffprobe input options for a file: protocol allow-list and the forced demuxer. Work files (NUT segments) are allowed.
+    /// A URL is accepted only when it is a <see cref="RemoteSource"/> this process registered (a blob read in place): its container was
+    /// sniffed from its first bytes and its protocols are https (http to loopback only), never file.</summary>
+    public static string InputArguments(string path) => RemoteMedia.IsUrl(path)
+        ? RemoteMedia.Get(path).InputArguments
+        : $"-protocol_whitelist {LocalProtocols} -f {Demuxer(Sniff(path, allowWorkFormats: true))}";
 
     /// <summary>The container of a file from its first bytes; anything outside the allow-list is refused with the reason.</summary>
     /// <param name="allowWorkFormats">Also accept the formats PlateBlur writes for itself (NUT segments); never for user input.</param>

@@ -24,10 +24,14 @@ public abstract class PipelineActivity<TIn, TOut>(ILogger log) : TaskActivity<TI
         ActivityTrace.Started?.Invoke(name, instanceId, detail);
         using var span = PipelineTelemetry.StartActivitySpan(name, instanceId, (input as Traced)?.TraceParent);
         using var scope = log.BeginScope(new Dictionary<string, object?> { ["InstanceId"] = instanceId, ["Activity"] = name, ["TraceId"] = span?.TraceId.ToHexString() });
+        using var reads = Storage.StorageReads.Scope(instanceId, name, detail);
         var clock = Stopwatch.StartNew();
         try
         {
-            return await ExecuteAsync(input, ct);
+            var result = await ExecuteAsync(input, ct);
+            // What this run of the activity read from storage (the metric plateblur.storage.read_bytes has it by activity and container).
+            Tag("storage_read_bytes", Storage.StorageReads.InScope()); Tag("source_read_bytes", Storage.StorageReads.InScope(Containers.Inbox));
+            return result;
         }
         catch (Exception e)
         {

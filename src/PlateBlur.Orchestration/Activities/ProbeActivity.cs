@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using PlateBlur.Core;
@@ -7,7 +8,8 @@ using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
 
-/// <summary>Step 1: checks the blob (name, size) and probes it; bad input is rejected with a reason, never thrown.</summary>
+/// <summary>Step 1: checks the blob (name, size), probes it, scans a video's frame timeline and plans its segments; bad input is rejected with
+/// a reason, never thrown. A video's probe and timeline go to work/ (<see cref="SourceFacts"/>) for the activities that read it in place.</summary>
 [DurableTask(Name)]
 public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILogger<ProbeActivity> log) : PipelineActivity<MediaJob, ProbeOutcome>(log)
 {
@@ -45,23 +47,60 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
         if (props.ContentLength == 0) return Reject($"{job.BlobName} is empty (0 bytes)", "empty");
         if (props.ContentLength > options.MaxInputBytes) return Reject($"{job.BlobName} is {props.ContentLength:N0} bytes, over the limit of {options.MaxInputBytes:N0}", "too-large");
         using var work = new LocalWork(job.InstanceId, Name);
-        string local = await blobs.DownloadSourceAsync(job.BlobName, work, ct, job.ETag);
+        // The container from the first bytes (one ranged read). An MP4/MOV video is probed and scanned on a local stand-in that holds its
+        // boxes but not its media data; anything else (photos, Matroska, AVI, an unusual layout, bytes that are no media) is downloaded as before.
+        var head = await blobs.ReadRangeAsync(Containers.Inbox, job.BlobName, 0, SourceInPlace.HeadBytes, job.ETag, ct);
+        string local = work.File(WorkNames.LocalName("source", job.BlobName));
+        MediaInfo? info = null;
+        FrameTimeline? timeline = null;
+        if (MediaGuard.Classify(head) == ContainerKind.IsoMedia
+            && await SourceInPlace.TryWriteIsoStandInAsync(blobs, job.BlobName, job.ETag, props.ContentLength, head, local, ct))
+        {
+            try
+            {
+                info = await MediaProbe.ProbeAsync(local, ct, options.Limits());
+                // The keyframes come from the sync-sample table (the parser would take them from the data); no table, no stand-in.
+                var sync = info.Video is { } v && info.Kind == MediaKind.Video && v.PixelFormat.Length > 0 ? IsoIndex.SyncSamples(local, v.Index) : null;
+                timeline = sync == null ? null : await FrameTimeline.ScanAsync(local, info.Video!, ct, sync);
+            }
+            catch (Exception e) when (e is MediaException or InvalidDataException or IOException or EndOfStreamException)
+            {
+                timeline = null; // any doubt: the whole file decides, with the reasons a local run gives
+            }
+            if (timeline == null) info = null;
+        }
+        bool standIn = info != null;
         try
         {
-            var info = await MediaProbe.ProbeAsync(local, ct, options.Limits());
-            if (info.Kind == MediaKind.Photo)
+            if (!standIn)
+            {
+                local = await blobs.DownloadSourceAsync(job.BlobName, work, ct, job.ETag);
+                info = await MediaProbe.ProbeAsync(local, ct, options.Limits());
+            }
+            if (info!.Kind == MediaKind.Photo)
             {
                 var photo = Photo.Load(local);
                 var (photoEdits, photoError) = await EditsAsync(job, src => Task.FromResult(src.ResolvePhoto(photo.Width, photo.Height)), ct);
                 return new ProbeOutcome(true, "photo", null, 0, 1, photo.Width, photo.Height, 0, SourceModified: props.LastModified, EditsBlob: photoEdits, EditsError: photoError);
             }
             var video = info.RequireVideo();
-            var timeline = await FrameTimeline.ScanAsync(local, video, ct);
+            timeline ??= await FrameTimeline.ScanAsync(local, video, ct);
             if (timeline.FrameCount == 0) return Reject($"{job.BlobName} has a video stream without frames", "no-frames");
             options.Limits().CheckFrames(Path.GetFileName(local), timeline.FrameCount); // refused below with the blob's name
-            var (edits, error) = await EditsAsync(job, src => src.ResolveVideoAsync(local, video, timeline, options.TrackingOptions(), ct), ct);
+            // Plan here, and store what the other activities need to read the source in place: nobody probes or scans it again.
+            var plan = SegmentPlanner.Plan(timeline, job.Settings.SegmentSeconds);
+            var container = MediaGuard.Classify(head) ?? MediaGuard.Sniff(local);
+            var facts = new SourceFacts(container, info with { Path = "" }, timeline, standIn ? await SourceInPlace.SideRangesAsync(local, info, ct) : null);
+            await blobs.UploadTextAsync(JsonSerializer.Serialize(facts), Containers.Work, WorkNames.SourceFacts(job.InstanceId), ct);
+            // Edits follow their regions through the frames: from the stand-in's holes there are none to see, so they read the source in place.
+            (string Url, IDisposable? Registration) source = standIn ? await SourceInPlace.OpenAsync(blobs, job.BlobName, job.ETag, container, props.ContentLength, ct) : (local, null);
+            var (url, registration) = source;
+            (string? Blob, string? Error) edits;
+            using (registration)
+                edits = await EditsAsync(job, src => src.ResolveVideoAsync(url, video, timeline, options.TrackingOptions(), ct), ct);
+            Tag("segments", plan.Segments.Count); Tag("stand_in", standIn);
             return new ProbeOutcome(true, "video", null, timeline.DurationNs / 1e9, timeline.FrameCount, video.Width, video.Height, info.Audio.Count, video.Rotation,
-                SourceModified: props.LastModified, EditsBlob: edits, EditsError: error);
+                SourceModified: props.LastModified, EditsBlob: edits.Blob, EditsError: edits.Error, Plan: plan);
         }
         catch (MediaException e)
         {

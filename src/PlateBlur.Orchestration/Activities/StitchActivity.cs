@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
+using PlateBlur.Core;
 using PlateBlur.Core.Anonymization;
 using PlateBlur.Core.Edits;
 using PlateBlur.Core.Media;
@@ -10,9 +11,10 @@ using PlateBlur.Orchestration.Storage;
 
 namespace PlateBlur.Orchestration.Activities;
 
-/// <summary>Step 5, fan-in: joins the segments, muxes the source's audio and metadata back by stream copy, and verifies the result against the source.</summary>
+/// <summary>Step 5, fan-in: joins the segments, muxes the source's audio and metadata back by stream copy, and verifies the result against the source.
 [DurableTask(Name)]
-public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, ILogger<StitchActivity> log) : PipelineActivity<StitchWork, StitchOutcome>(log)
+/// No detection model is loaded here: the model's facts for the report come with the segments' masks.</summary>
+public sealed class StitchActivity(BlobStore blobs, PlateBlurOptions options, ILogger<StitchActivity> log) : PipelineActivity<StitchWork, StitchOutcome>(log)
 {
     public const string Name = "Stitch";
 
@@ -20,15 +22,25 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
     {
         var sw = Stopwatch.StartNew();
         using var local = new LocalWork(w.InstanceId, Name);
-        string sourcePath = await blobs.DownloadSourceAsync(w.SourceBlob, local, ct, w.SourceETag);
-        var source = await MediaProbe.ProbeAsync(sourcePath, ct);
-        var timeline = await FrameTimeline.ScanAsync(sourcePath, source.RequireVideo(), ct);
+        // The source's probe and timeline as Probe stored them. ffmpeg copies the source's audio, subtitles and metadata from a local stand-in
+        // holding the index and those streams' bytes only (an MP4/MOV), or reads them in place over a read-only URL.
+        var facts = JsonSerializer.Deserialize<SourceFacts>(await blobs.ReadTextAsync(Containers.Work, WorkNames.SourceFacts(w.InstanceId), ct))!;
+        string standIn = local.File(WorkNames.LocalName("source", w.SourceBlob));
+        IDisposable? registration = null;
+        string sourcePath = standIn;
+        if (facts.SideRanges == null || w.SourceETag == null
+            || !await SourceInPlace.TryWriteSideStandInAsync(blobs, w.SourceBlob, w.SourceETag, facts.Info.SizeBytes, facts.SideRanges, standIn, ct))
+            (sourcePath, registration) = await SourceInPlace.OpenAsync(blobs, w.SourceBlob, w.SourceETag, facts.Container, facts.Info.SizeBytes, ct);
+        using var _ = registration;
+        var source = facts.Info with { Path = sourcePath };
+        var timeline = facts.Timeline;
 
         var parts = new List<string>();
         var frames = new List<FrameMasks>();
         var timings = new StageTimings(0, 0, 0, 0, 0, 0, 0, 0);
         var dropped = new Dictionary<int, long>();
         var droppedMasks = new List<FrameMasks>();
+        ModelFacts? model = null;
         foreach (var s in w.Segments.OrderBy(s => s.Index))
         {
             string part = local.File($"part-{s.Index:0000}.mp4");
@@ -39,9 +51,10 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
             timings = timings.Add(masks.Timings);
             foreach (var (id, n) in masks.Dropped ?? new Dictionary<int, long>()) dropped[id] = dropped.GetValueOrDefault(id) + n;
             droppedMasks.AddRange(masks.DroppedMasks ?? []);
+            model ??= masks.Model;
         }
+        if (model == null) throw new InvalidDataException($"The segments of {w.SourceBlob} do not name their detection model.");
 
-        var options = detectors.Options;
         string output = local.File(WorkNames.LocalName("result", w.OutputName));
         var plan = OutputPlan.For(w.OutputName, source, options.Codec);
         var starts = w.Plan.Segments.Select(s => s.StartNs).Append(w.Plan.Segments[^1].EndNs).ToList();
@@ -58,6 +71,7 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
         }
         catch (MediaException e)
         {
+            await SourceInPlace.ThrowIfChangedAsync(blobs, w.SourceBlob, w.SourceETag, ct); // a re-upload fails the range requests (If-Match)
             Tag("blob", w.SourceBlob); Tag("verified", false);
             log.LogWarning(e, "{InstanceId}: {Blob} stitched output failed verification ({Error}) after {DurationSeconds:F2} s", w.InstanceId, w.SourceBlob, e.Error, sw.Elapsed.TotalSeconds);
             return new StitchOutcome(false, e.Message, null, null, 0, 0, 0, sw.Elapsed.TotalSeconds);
@@ -67,7 +81,7 @@ public sealed class StitchActivity(BlobStore blobs, AnonymizerPool detectors, IL
         frames = frames.OrderBy(f => f.Index).ToList();
         var editsReport = edits?.Report(dropped, droppedMasks.OrderBy(f => f.Index).ToList(), frames);
         var report = ReportBuilder.InPipeline(
-            ReportBuilder.Video(source, timeline, outInfo, outTimeline, plan, await detectors.ModelFactsAsync(ct), options,
+            ReportBuilder.Video(source, timeline, outInfo, outTimeline, plan, model, options,
                 timeline.FrameCount, frames, w.Segments.Sum(s => s.Detections), w.Segments.Sum(s => s.Tracks), w.Segments.Sum(s => s.Inferences),
                 timings with { Total = w.Split.Seconds + w.Segments.Sum(s => s.Seconds) + sw.Elapsed.TotalSeconds }, editsReport),
             w.SourceBlob, w.OutputName,

@@ -31,6 +31,7 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(localPath))!);
         await Blob(container, name).DownloadToAsync(localPath, ct);
+        StorageReads.Add(container, new FileInfo(localPath).Length);
     }
 
     /// <summary>Downloads an inbox blob into a local work folder under a safe name (never the blob's own path) and returns the local path.
@@ -43,12 +44,51 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         try
         {
             await Blob(Containers.Inbox, blobName).DownloadToAsync(path, options, ct);
+            StorageReads.Add(Containers.Inbox, new FileInfo(path).Length);
         }
         catch (RequestFailedException e) when (etag != null && e.Status is 412 or 404)
         {
             throw SourceChangedException.For(blobName, etag, e.Status == 404);
         }
         return path;
+    }
+
+    /// <summary>Bytes [offset, offset + count) of a blob, fewer at its end (one ranged read). With an ETag, only that version
+    /// (<see cref="SourceChangedException"/> otherwise).</summary>
+    public async Task<byte[]> ReadRangeAsync(string container, string name, long offset, int count, string? etag = null, CancellationToken ct = default)
+    {
+        var options = new BlobDownloadOptions
+        {
+            Range = new HttpRange(offset, count),
+            Conditions = etag == null ? null : new BlobRequestConditions { IfMatch = new ETag(Quote(etag)) },
+        };
+        try
+        {
+            var bytes = (await Blob(container, name).DownloadContentAsync(options, ct)).Value.Content.ToArray();
+            StorageReads.Add(container, bytes.Length);
+            return bytes;
+        }
+        catch (RequestFailedException e) when (etag != null && e.Status is 412 or 404)
+        {
+            throw SourceChangedException.For(name, etag, e.Status == 404);
+        }
+    }
+
+    /// <summary>A URL that reads one blob and nothing else, for <paramref name="lifetime"/>: a blob SAS with read permission only, signed with the
+    /// account key when the client has one (a connection string; Azurite), else a user delegation SAS (the client signs in with a token
+    /// credential: the managed identity in Azure, whose role must allow generateUserDelegationKey, as Storage Blob Data Contributor does).</summary>
+    public async Task<Uri> ReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default)
+    {
+        var blob = Blob(container, name);
+        var expires = DateTimeOffset.UtcNow + lifetime;
+        if (blob.CanGenerateSasUri) return blob.GenerateSasUri(Azure.Storage.Sas.BlobSasPermissions.Read, expires);
+        var starts = DateTimeOffset.UtcNow.AddMinutes(-5); // clock skew
+        var key = await service.GetUserDelegationKeyAsync(starts, expires, ct);
+        var sas = new Azure.Storage.Sas.BlobSasBuilder(Azure.Storage.Sas.BlobSasPermissions.Read, expires)
+        {
+            BlobContainerName = container, BlobName = name, Resource = "b", StartsOn = starts, Protocol = Azure.Storage.Sas.SasProtocol.Https,
+        };
+        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key.Value, service.AccountName) }.ToUri();
     }
 
     /// <summary>True when a blob's ETag names the version <paramref name="etag"/> (quoted or not).</summary>
@@ -74,12 +114,21 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         var props = await PropertiesAsync(container, name, ct);
         if (props == null) return null;
         if (props.ContentLength > maxBytes) throw new InvalidDataException($"{container}/{name} is {props.ContentLength:N0} bytes, over {maxBytes:N0}");
-        try { return (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToArray(); }
+        try
+        {
+            var bytes = (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToArray();
+            StorageReads.Add(container, bytes.Length);
+            return bytes;
+        }
         catch (RequestFailedException e) when (e.Status == 404) { return null; }
     }
 
-    public async Task<string> ReadTextAsync(string container, string name, CancellationToken ct = default) =>
-        (await Blob(container, name).DownloadContentAsync(ct)).Value.Content.ToString();
+    public async Task<string> ReadTextAsync(string container, string name, CancellationToken ct = default)
+    {
+        var content = (await Blob(container, name).DownloadContentAsync(ct)).Value.Content;
+        StorageReads.Add(container, content.ToMemory().Length);
+        return content.ToString();
+    }
 
     /// <summary>Server-side copy inside the account, waiting until it completes.</summary>
     public async Task CopyAsync(string fromContainer, string fromName, string toContainer, string toName, CancellationToken ct = default)

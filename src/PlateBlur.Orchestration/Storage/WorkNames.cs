@@ -26,6 +26,8 @@ public static partial class WorkNames
     public static string EditsFor(string sourceBlob) => sourceBlob + ".edits.json";
     /// <summary>The edits resolved by Probe (every region's box per frame), read by the segments, the photo activity and Stitch.</summary>
     public static string ResolvedEdits(string instanceId) => $"{instanceId}/edits.resolved.json";
+    /// <summary>The source's probe and frame timeline, written once by Probe for the activities that read the source in place.</summary>
+    public static string SourceFacts(string instanceId) => $"{instanceId}/source.json";
     /// <summary>Track ids of segment <paramref name="index"/> start here (each segment has its own block, so ids never repeat in a report
     /// and are the same on every run of the same source with the same settings).</summary>
     public static int FirstTrackId(int index) => checked(index * TrackIdsPerSegment + 1);
