@@ -45,9 +45,23 @@ public static class PipelineServices
         return services;
     }
 
-    /// <summary>A free TCP port on 127.0.0.1 (the local gRPC task hub, the tests' event listener).</summary>
+    /// <summary>A free TCP port on 127.0.0.1 for a listener that binds it a moment later (Azurite, the tests' event listener).</summary>
+    /// <remarks>Taken below the ephemeral ranges that outgoing connections draw their source ports from (Linux 32768–60999, Windows
+    /// 49152–65535): a port found free there and bound later, or bound again after a restart, is not taken in between by a connection.</remarks>
     public static int FreeLoopbackPort()
     {
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int candidate = Random.Shared.Next(20000, 32700);
+            try
+            {
+                var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, candidate);
+                probe.Start();
+                probe.Stop();
+                return candidate;
+            }
+            catch (System.Net.Sockets.SocketException) { }
+        }
         var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         l.Start();
         int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;

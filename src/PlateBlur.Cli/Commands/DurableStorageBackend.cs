@@ -24,16 +24,15 @@ public sealed class DurableStorageBackend : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private WebApplication? _app;
 
-    public DurableStorageBackend(string connection, string taskHub, string address, ILoggerFactory loggers)
+    public DurableStorageBackend(string connection, string taskHub, ILoggerFactory loggers)
     {
-        _connection = connection; _taskHub = taskHub; _loggers = loggers; Address = address;
+        _connection = connection; _taskHub = taskHub; _loggers = loggers;
     }
 
-    /// <summary>A gRPC address on a free loopback port.</summary>
-    public static string NewAddress() => $"http://127.0.0.1:{PipelineServices.FreeLoopbackPort()}";
-
-    /// <summary>The gRPC address the worker and client connect to.</summary>
-    public string Address { get; }
+    /// <summary>The gRPC address the worker and client connect to, known once <see cref="StartAsync"/> has bound its port. The port is the
+    /// one the kernel gave the listening socket (port 0): a port chosen first and bound later could be taken in between by another
+    /// process or an outgoing connection (under parallel test runs serve then died at start-up).</summary>
+    public string Address { get; private set; } = "";
 
     /// <summary>How long an activity message stays invisible while an activity runs: after a crash, the interrupted activity runs again after this.</summary>
     public static readonly TimeSpan ActivityVisibility = TimeSpan.FromMinutes(1);
@@ -56,8 +55,7 @@ public sealed class DurableStorageBackend : IHostedService, IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggers);
-        var uri = new Uri(Address);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, uri.Port, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IOrchestrationService>(service);
         builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
@@ -65,6 +63,9 @@ public sealed class DurableStorageBackend : IHostedService, IAsyncDisposable
         _app = builder.Build();
         _app.MapGrpcService<TaskHubGrpcServer>();
         await _app.StartAsync(ct);
+        var bound = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        Address = $"http://127.0.0.1:{new Uri(bound).Port}";
     }
 
     public async Task StopAsync(CancellationToken ct)

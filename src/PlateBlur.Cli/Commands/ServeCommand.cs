@@ -79,68 +79,85 @@ public static class ServeCommand
             settings[PipelineServices.StorageConnection] = ResolveStorage(r.GetValue(storage));
             settings["PlateBlur:EventGridTopicEndpoint"] = r.GetValue(endpoint);
             settings["PlateBlur:EventGridTopicKey"] = r.GetValue(key);
-            var builder = Host.CreateApplicationBuilder();
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning);
+            DurableStorageBackend? durable = null;
+            ILoggerFactory? backendLoggers = null;
             try
             {
-                builder.Services.AddPlateBlurPipeline(builder.Configuration);
-            }
-            catch (InvalidOperationException e)
-            {
-                Console.Error.WriteLine($"plateblur: {e.Message}");
-                return 1;
-            }
-            if (r.GetValue(otlp) is { } collector)
-            {
-                if (!Uri.TryCreate(collector, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                var builder = Host.CreateApplicationBuilder();
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning);
+                try
                 {
-                    Console.Error.WriteLine($"plateblur: --otlp-endpoint must be an http(s) URL, e.g. http://localhost:4317 (got '{collector}')");
+                    builder.Services.AddPlateBlurPipeline(builder.Configuration);
+                }
+                catch (InvalidOperationException e)
+                {
+                    Console.Error.WriteLine($"plateblur: {e.Message}");
                     return 1;
                 }
-                AddOtlp(builder.Services, url, r.GetValue(otlpProtocol) == "http" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc);
-            }
-            if (r.GetValue(backend) == "memory")
-                builder.Services.AddInMemoryDurableTask(registry => registry.AddPlateBlurTasks(), new InMemoryDurableTaskOptions());
-            else
-            {
-                string hub = r.GetValue(taskHub)!;
-                if (hub.Length is < 3 or > 45 || !hub.All(char.IsAsciiLetterOrDigit) || !char.IsAsciiLetter(hub[0]))
+                if (r.GetValue(otlp) is { } collector)
                 {
-                    Console.Error.WriteLine($"plateblur: --task-hub must be 3-45 letters and digits, starting with a letter (got '{hub}')");
-                    return 1;
+                    if (!Uri.TryCreate(collector, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                    {
+                        Console.Error.WriteLine($"plateblur: --otlp-endpoint must be an http(s) URL, e.g. http://localhost:4317 (got '{collector}')");
+                        return 1;
+                    }
+                    AddOtlp(builder.Services, url, r.GetValue(otlpProtocol) == "http" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc);
                 }
-                string address = DurableStorageBackend.NewAddress();
-                string connection = settings[PipelineServices.StorageConnection]!;
-                builder.Services.AddSingleton(sp => new DurableStorageBackend(connection, hub, address, sp.GetRequiredService<ILoggerFactory>()));
-                builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableStorageBackend>());
-                builder.Services.AddDurableTaskWorker(b => { b.UseGrpc(address); b.AddTasks(registry => registry.AddPlateBlurTasks()); });
-                builder.Services.AddDurableTaskClient(b => { b.UseGrpc(address); b.RegisterDirectly(); });
-            }
-            builder.Services.AddHostedService(sp => new InboxWatcher(sp, TimeSpan.FromSeconds(Math.Max(0.2, r.GetValue(poll))), r.GetValue(prefix)));
-            using var host = builder.Build();
-            var activityLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PlateBlur.Activities");
-            Orchestration.Activities.ActivityTrace.Started = (name, id, detail) =>
-                activityLog.LogInformation("{Id}: activity {Activity} runs{Detail}", id, name, detail == null ? "" : $" ({detail})");
-            Orchestration.Activities.ActivityTrace.Failed = (name, id, detail, e) =>
-                activityLog.LogWarning("{Id}: activity {Activity} failed{Detail}: {Message}", id, name, detail == null ? "" : $" ({detail})",
-                    e.Message.Split('\n', 2)[0].Trim());
-            await host.Services.GetRequiredService<BlobStore>().EnsureContainersAsync(ct);
-            Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} with the {r.GetValue(backend)} backend (Ctrl+C stops)");
-            if (r.GetValue(reviewPort) is not { } port)
-            {
-                await host.RunAsync(ct);
+                if (r.GetValue(backend) == "memory")
+                    builder.Services.AddInMemoryDurableTask(registry => registry.AddPlateBlurTasks(), new InMemoryDurableTaskOptions());
+                else
+                {
+                    string hub = r.GetValue(taskHub)!;
+                    if (hub.Length is < 3 or > 45 || !hub.All(char.IsAsciiLetterOrDigit) || !char.IsAsciiLetter(hub[0]))
+                    {
+                        Console.Error.WriteLine($"plateblur: --task-hub must be 3-45 letters and digits, starting with a letter (got '{hub}')");
+                        return 1;
+                    }
+                    string connection = settings[PipelineServices.StorageConnection]!;
+                    // The task hub server starts first, on a port its own socket was given, and the worker and client are pointed at it.
+                    backendLoggers = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning)
+                        .AddFilter("Grpc", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning));
+                    durable = new DurableStorageBackend(connection, hub, backendLoggers);
+                    await durable.StartAsync(ct);
+                    string address = durable.Address;
+                    builder.Services.AddDurableTaskWorker(b => { b.UseGrpc(address); b.AddTasks(registry => registry.AddPlateBlurTasks()); });
+                    builder.Services.AddDurableTaskClient(b => { b.UseGrpc(address); b.RegisterDirectly(); });
+                }
+                builder.Services.AddHostedService(sp => new InboxWatcher(sp, TimeSpan.FromSeconds(Math.Max(0.2, r.GetValue(poll))), r.GetValue(prefix)));
+                using var host = builder.Build();
+                var activityLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PlateBlur.Activities");
+                Orchestration.Activities.ActivityTrace.Started = (name, id, detail) =>
+                    activityLog.LogInformation("{Id}: activity {Activity} runs{Detail}", id, name, detail == null ? "" : $" ({detail})");
+                Orchestration.Activities.ActivityTrace.Failed = (name, id, detail, e) =>
+                    activityLog.LogWarning("{Id}: activity {Activity} failed{Detail}: {Message}", id, name, detail == null ? "" : $" ({detail})",
+                        e.Message.Split('\n', 2)[0].Trim());
+                await host.Services.GetRequiredService<BlobStore>().EnsureContainersAsync(ct);
+                Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} with the {r.GetValue(backend)} backend (Ctrl+C stops)");
+                if (r.GetValue(reviewPort) is not { } port)
+                {
+                    await host.RunAsync(ct);
+                    return 0;
+                }
+                await host.StartAsync(ct);
+                await using (var page = await Review.PipelineReview.StartAsync(host.Services, review!, port, r.GetValue(prefix), ct))
+                {
+                    Console.WriteLine($"review: {Review.ReviewServer.Url(page)}/  (items of {Containers.Quarantine}/ and {Containers.Outbox}/; " +
+                        (review!.RequiresSignIn ? $"signed-in members of group {review.Group} only)" : "127.0.0.1 only)"));
+                    await host.WaitForShutdownAsync(ct);
+                    await page.StopAsync(CancellationToken.None);
+                }
                 return 0;
             }
-            await host.StartAsync(ct);
-            await using (var page = await Review.PipelineReview.StartAsync(host.Services, review!, port, r.GetValue(prefix), ct))
+            finally
             {
-                Console.WriteLine($"review: {Review.ReviewServer.Url(page)}/  (items of {Containers.Quarantine}/ and {Containers.Outbox}/; " +
-                    (review!.RequiresSignIn ? $"signed-in members of group {review.Group} only)" : "127.0.0.1 only)"));
-                await host.WaitForShutdownAsync(ct);
-                await page.StopAsync(CancellationToken.None);
+                if (durable != null)
+                {
+                    await durable.StopAsync(CancellationToken.None);
+                    await durable.DisposeAsync();
+                }
+                backendLoggers?.Dispose();
             }
-            return 0;
         });
         return cmd;
     }
