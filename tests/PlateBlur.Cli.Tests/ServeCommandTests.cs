@@ -31,7 +31,9 @@ public class ServeCommandTests
             string name = $"{prefix}/{Path.GetFileName(photo)}";
             var service = new BlobServiceClient(Storage);
             var deadline = DateTime.UtcNow.AddMinutes(3);
-            while (DateTime.UtcNow < deadline && !(await service.GetBlobContainerClient("archive").GetBlobClient(name).ExistsAsync()).Value)
+            // The move to archive/ is a copy, then the delete from inbox/: wait for both before looking.
+            while (DateTime.UtcNow < deadline && (!(await service.GetBlobContainerClient("archive").GetBlobClient(name).ExistsAsync()).Value
+                || (await service.GetBlobContainerClient("inbox").GetBlobClient(name).ExistsAsync()).Value))
                 await Task.Delay(500);
             bool published = (await service.GetBlobContainerClient("outbox").GetBlobClient(name).ExistsAsync()).Value;
             lock (log) Assert.True(published, log.ToString());

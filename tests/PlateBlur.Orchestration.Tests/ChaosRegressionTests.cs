@@ -32,4 +32,22 @@ public class ChaosRegressionTests
         Assert.NotNull(await h.Blobs.PropertiesAsync(Containers.Work, WorkNames.Ledger(id)));
         Assert.Null(await h.Blobs.PropertiesAsync(Containers.Work, WorkNames.Lock(id))); // failed before: the leased lock stayed
     }
+
+    [StorageFact]
+    public async Task Publish_run_again_by_the_same_run_leaves_the_output_as_it_was_and_another_run_replaces_it()
+    {
+        // The chaos run saw outbox/p00.jpg written twice: serve was killed while Publish ran, and the restarted host ran Publish again.
+        await using var h = await PipelineHarness.StartAsync();
+        string work = $"{h.Prefix}/publish-twice.out.json", name = $"{h.Prefix}/publish-twice.json";
+        await h.Blobs.UploadTextAsync("{\"output\": 1}", Containers.Work, work);
+        var version = new SourceVersion("0x8DEADBEEF", DateTimeOffset.UtcNow);
+        Assert.True(await h.Blobs.PublishVersionedAsync(Containers.Work, work, Containers.Outbox, name, version, current: true, run: "pb-run-a"));
+        var first = (await h.Blobs.PropertiesAsync(Containers.Outbox, name))!.ETag;
+        Assert.True(await h.Blobs.PublishVersionedAsync(Containers.Work, work, Containers.Outbox, name, version, current: true, run: "pb-run-a"));
+        Assert.Equal(first, (await h.Blobs.PropertiesAsync(Containers.Outbox, name))!.ETag);   // not written again
+        Assert.True(await h.Blobs.PublishVersionedAsync(Containers.Work, work, Containers.Outbox, name, version, current: true, run: "pb-run-b"));
+        Assert.NotEqual(first, (await h.Blobs.PropertiesAsync(Containers.Outbox, name))!.ETag); // a reviewer's release of the same version replaces it
+        await h.Blobs.DeleteAsync(Containers.Outbox, name);
+        await h.Blobs.DeleteAsync(Containers.Work, work);
+    }
 }

@@ -50,7 +50,7 @@ public sealed class PublishActivity(BlobStore blobs, ILogger<PublishActivity> lo
         var files = new List<(string From, string To)> { (w.ResultBlob, w.OutputName), (w.ReportBlob, w.OutputName + ".report.json") };
         if (w.ContactSheetBlob != null) files.Add((w.ContactSheetBlob, w.OutputName + ".qc.png"));
         foreach (var (from, to) in files)
-            if (!await blobs.PublishVersionedAsync(Containers.Work, from, container, to, version, current, ct))
+            if (!await blobs.PublishVersionedAsync(Containers.Work, from, container, to, version, current, ct, run: w.InstanceId))
                 return Superseded($"{container}/{to} was written by a newer version of the source while this run published");
         if (w.QcPassed) await RemoveQuarantinedAsync(w, ct);
         return new Published(container,

@@ -160,21 +160,29 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     }
 
     /// <summary>The metadata keys of a published blob naming the source version it came from.</summary>
-    public const string SourceETagKey = "plateblursourceetag", SourceModifiedKey = "plateblursourcemodified";
+    public const string SourceETagKey = "plateblursourceetag", SourceModifiedKey = "plateblursourcemodified", RunKey = "plateblurrun";
 
     /// <summary>Copies a work/ result to a published name only if no output of a newer source version is there: the published blob carries the
     /// source's ETag and last-modified time as metadata, and the copy is conditional on the blob found (If-Match, or If-None-Match * when
     /// there is none), so two runs racing on one name never let the older source version win. Returns false when a newer version owns the name.</summary>
     /// <param name="current">The source in inbox/ is this version (nothing newer exists): only a strictly later version wins a tie-free comparison.</param>
-    public async Task<bool> PublishVersionedAsync(string fromContainer, string fromName, string container, string name, SourceVersion version, bool current, CancellationToken ct = default)
+    /// <param name="run">The run (orchestration instance) that publishes: a name this same run already published for this source version
+    /// is left as it is. An activity runs at least once: Publish retried after a crash or a storage fault must not write an output twice.</param>
+    public async Task<bool> PublishVersionedAsync(string fromContainer, string fromName, string container, string name, SourceVersion version, bool current,
+        CancellationToken ct = default, string? run = null)
     {
         var target = Blob(container, name);
         for (int attempt = 0; ; attempt++)
         {
             var existing = await PropertiesAsync(container, name, ct);
             if (existing != null && version.IsOlderThan(SourceVersion.Of(existing.Metadata), current)) return false;
+            if (existing != null && run != null && existing.Metadata.TryGetValue(RunKey, out var by) && by == run
+                && SourceVersion.Of(existing.Metadata) is { } published && published.ETag.Trim('"') == version.ETag.Trim('"'))
+                return true;
             var conditions = existing == null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = existing.ETag };
-            var options = new BlobCopyFromUriOptions { DestinationConditions = conditions, Metadata = version.Metadata() };
+            var metadata = version.Metadata();
+            if (run != null) metadata[RunKey] = run;
+            var options = new BlobCopyFromUriOptions { DestinationConditions = conditions, Metadata = metadata };
             try
             {
                 var op = await target.StartCopyFromUriAsync(Blob(fromContainer, fromName).Uri, options, ct);
