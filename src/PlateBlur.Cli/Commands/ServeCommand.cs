@@ -85,7 +85,7 @@ public static class ServeCommand
             {
                 var builder = Host.CreateApplicationBuilder();
                 builder.Configuration.AddInMemoryCollection(settings);
-                builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning);
+                Levels(builder.Logging);
                 try
                 {
                     builder.Services.AddPlateBlurPipeline(builder.Configuration);
@@ -116,8 +116,7 @@ public static class ServeCommand
                     }
                     string connection = settings[PipelineServices.StorageConnection]!;
                     // The task hub server starts first, on a port its own socket was given, and the worker and client are pointed at it.
-                    backendLoggers = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning)
-                        .AddFilter("Grpc", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning));
+                    backendLoggers = LoggerFactory.Create(b => Levels(b.AddConsole()));
                     durable = new DurableStorageBackend(connection, hub, backendLoggers);
                     await durable.StartAsync(ct);
                     string address = durable.Address;
@@ -161,6 +160,10 @@ public static class ServeCommand
         });
         return cmd;
     }
+
+    /// <summary>Serve's log levels, for the host and for the task hub server that starts before it: PlateBlur's information, the frameworks' warnings.</summary>
+    private static ILoggingBuilder Levels(ILoggingBuilder b) =>
+        b.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning);
 
     /// <summary>PlateBlur's spans (one trace per media file), metrics and logs to an OTLP collector (service name plateblur-serve).</summary>
     public static void AddOtlp(IServiceCollection services, Uri endpoint, OtlpExportProtocol protocol)

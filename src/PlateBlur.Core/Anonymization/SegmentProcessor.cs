@@ -107,7 +107,7 @@ public static class SegmentProcessor
             bool scan = scans.IsKey(frame.PtsNs) | key;
             List<Detection.Detection> found = scan
                 ? Detect(scanner, frame, video.Rotation, threshold: scanner.Options.ContinueThreshold, keyFrame: key,
-                    turn: scanner.Options.ScanNs > 0 ? KeySchedule.SlotOf(frame.PtsNs + scanner.Options.ScanNs / 4, scanner.Options.ScanNs) : -1)
+                    turn: scanner.Options.ScanNs > 0 ? scans.SlotOf(frame.PtsNs) : -1)
                 : [];
             searched += scan && frame.Index >= firstIndex && frame.Index < endIndex ? 1 : 0;
             detect += clock.Elapsed.TotalSeconds;
@@ -183,13 +183,17 @@ public sealed class KeySchedule(long keyNs, long offsetNs = 0)
 {
     private long? _lastSlot;
 
-    /// <summary>The slot of <paramref name="slotNs"/> on the stream's clock that holds <paramref name="ptsNs"/> (floor division).</summary>
-    public static long SlotOf(long ptsNs, long slotNs) => ptsNs >= 0 ? ptsNs / slotNs : -((-ptsNs + slotNs - 1) / slotNs);
+    /// <summary>The slot on the stream's clock that holds <paramref name="ptsNs"/> (floor division, boundaries shifted by the offset).</summary>
+    public long SlotOf(long ptsNs)
+    {
+        long t = ptsNs + offsetNs;
+        return t >= 0 ? t / keyNs : -((-t + keyNs - 1) / keyNs);
+    }
 
     public bool IsKey(long ptsNs)
     {
         if (keyNs <= 0) return true;
-        long slot = SlotOf(ptsNs + offsetNs, keyNs);
+        long slot = SlotOf(ptsNs);
         bool key = slot != _lastSlot;
         _lastSlot = slot;
         return key;

@@ -60,33 +60,34 @@ public sealed class OnnxDetector : IDisposable
         }
         lanes = Math.Clamp(lanes, 1, total);
         var sessions = gpu != null ? [gpu] : new InferenceSession[lanes];
+        int size = spec.InputSize;
         try
         {
             if (gpu == null)
                 for (int i = 0; i < lanes; i++) sessions[i] = Open(modelPath, total / lanes + (i < total % lanes ? 1 : 0));
+            var first = sessions[0];
+            var input = first.InputMetadata.First();
+            _inputName = input.Key;
+            _outputName = first.OutputMetadata.First().Key;
+            var dims = input.Value.Dimensions;
+            if (dims.Length == 4 && dims[2] > 0 && dims[3] > 0)
+            {
+                if (dims[2] != dims[3]) throw new InvalidDataException($"Model {spec.Name} has a non-square input {dims[2]}x{dims[3]}.");
+                size = dims[2];
+            }
+            else if (dims.Length == 4)
+            {
+                // Height and width are symbolic: the network accepts any multiple of its stride, and each pass feeds only the
+                // input its content needs plus ContextMargin (a 16:9 frame 800x544) instead of the full square.
+                if (size % Stride != 0) throw new InvalidDataException($"Model {spec.Name} has a dynamic input shape: its manifest input size ({size}) must be a multiple of {Stride}.");
+                DynamicInput = true;
+            }
         }
         catch
         {
+            // A model that cannot be used leaves no session open.
             foreach (var open in sessions) open?.Dispose();
             throw;
-        }
-        var first = sessions[0];
-        var input = first.InputMetadata.First();
-        _inputName = input.Key;
-        _outputName = first.OutputMetadata.First().Key;
-        var dims = input.Value.Dimensions;
-        int size = spec.InputSize;
-        if (dims.Length == 4 && dims[2] > 0 && dims[3] > 0)
-        {
-            if (dims[2] != dims[3]) { foreach (var x in sessions) x.Dispose(); throw new InvalidDataException($"Model {spec.Name} has a non-square input {dims[2]}x{dims[3]}."); }
-            size = dims[2];
-        }
-        else if (dims.Length == 4)
-        {
-            // Height and width are symbolic: the network accepts any multiple of its stride, and each pass feeds only the
-            // input its content needs plus ContextMargin (a 16:9 frame 800x544) instead of the full square.
-            if (size % Stride != 0) { foreach (var x in sessions) x.Dispose(); throw new InvalidDataException($"Model {spec.Name} has a dynamic input shape: its manifest input size ({size}) must be a multiple of {Stride}."); }
-            DynamicInput = true;
         }
         InputSize = size;
         _lanes = [.. sessions.Select(x => new Lane(x, size))];
