@@ -205,8 +205,10 @@ public static class ServeCommand
                         log.LogInformation("{Id}: {Status}: {Detail}", id, outcome?.Status ?? m.RuntimeStatus.ToString(), detail);
                     }
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!stop.IsCancellationRequested)
                 {
+                    // Only serve's own stop ends the watch: a request that timed out (TaskCanceledException) while storage was down must
+                    // not fault this service, which would stop the whole host.
                     log.LogError("Inbox watch failed: {Message}", e.Message);
                 }
                 try { await Task.Delay(period, stop); } catch (OperationCanceledException) { }
