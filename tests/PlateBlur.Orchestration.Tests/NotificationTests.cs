@@ -43,14 +43,16 @@ public class NotificationTests
         sink.FailNext(3);
         var blobs = await Blobs();
         string id = "pb-retry-" + Guid.NewGuid().ToString("N")[..8];
-        var started = DateTime.UtcNow;
-        var result = await Publisher(sink.Endpoint, blobs).PublishAsync(Sample(id));
+        var waits = new List<TimeSpan>();
+        var publisher = new EventPublisher(new NotificationOptions { EventGridTopicEndpoint = sink.Endpoint, EventGridTopicKey = "k", NotifyAttempts = 4, NotifyRetrySeconds = 0.05 },
+            NullLogger<EventPublisher>.Instance, blobs) { Wait = (t, ct) => { waits.Add(t); return Task.Delay(t, ct); } };
+        var result = await publisher.PublishAsync(Sample(id));
         Assert.Equal(EventPublisher.Delivery.Sent, result);
         Assert.Equal(4, sink.Requests); // three refused, the fourth delivered
         Assert.Equal(3, sink.Refused);
         var e = Assert.Single(sink.Events);
         Assert.Equal(EventPublisher.EventId(id, EventTypes.MediaAnonymized), e.GetProperty("id").GetString());
-        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(0.05 + 0.1 + 0.2), "the waits double between attempts");
+        Assert.Equal([0.05, 0.1, 0.2], waits.Select(w => Math.Round(w.TotalSeconds, 3))); // one wait before each retry, doubling
         Assert.Null(await blobs.PropertiesAsync(Containers.EventsFailed, EventPublisher.FailedName(EventPublisher.EventId(id, EventTypes.MediaAnonymized))));
     }
 

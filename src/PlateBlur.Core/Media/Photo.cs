@@ -89,7 +89,16 @@ public sealed class Photo
         var info = new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(info);
         Rgba.AsSpan().CopyTo(bitmap.GetPixelSpan());
-        if (!bitmap.Encode(output, format, quality))
-            throw new MediaException(MediaError.EncodeFailed, $"Encoding {name} as {format} failed.");
+        WriteEncoded(bitmap, output, format, quality, name);
+    }
+
+    /// <summary>Encodes in memory, then writes with managed code. Skia must never write to a managed stream itself: an exception thrown
+    /// inside its write callback (ENOSPC, EACCES) crosses native frames and aborts the whole process instead of failing this call.</summary>
+    public static void WriteEncoded(SKBitmap bitmap, Stream output, SKEncodedImageFormat format, int quality, string name)
+    {
+        using var data = bitmap.Encode(format, quality)
+            ?? throw new MediaException(MediaError.EncodeFailed, $"Encoding {name} as {format} failed.");
+        output.Write(data.AsSpan());
+        output.Flush();
     }
 }

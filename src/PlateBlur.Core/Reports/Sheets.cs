@@ -19,7 +19,7 @@ public static class Sheets
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var file = File.Create(path);
-        bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
+        Media.Photo.WriteEncoded(bitmap, file, SKEncodedImageFormat.Png, 100, Path.GetFileName(path));
     }
 
     /// <summary>Thumbnails in a grid with a caption under each.</summary>

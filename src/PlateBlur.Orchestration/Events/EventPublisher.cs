@@ -39,6 +39,12 @@ public sealed class EventPublisher
 
     public bool Configured => _client != null;
 
+    /// <summary>How the publisher waits between attempts (Task.Delay); a test replaces it to see the waits it asks for.</summary>
+    public Func<TimeSpan, CancellationToken, Task> Wait { get; init; } = Task.Delay;
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> (2, 3, …): NotifyRetrySeconds, doubling each time.</summary>
+    public TimeSpan WaitBefore(int attempt) => TimeSpan.FromSeconds(_options.NotifyRetrySeconds * Math.Pow(2, attempt - 2));
+
     private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     /// <summary>The stable id of an event: its instance id and its type (without the "PlateBlur." prefix), e.g. pb-…​.MediaAnonymized.
@@ -74,7 +80,7 @@ public sealed class EventPublisher
         for (int attempt = 1; attempt <= _options.NotifyAttempts; attempt++)
         {
             if (attempt > 1)
-                await Task.Delay(TimeSpan.FromSeconds(_options.NotifyRetrySeconds * Math.Pow(2, attempt - 2)), ct);
+                await Wait(WaitBefore(attempt), ct);
             try
             {
                 await _client.SendEventAsync(cloudEvent, ct);

@@ -119,6 +119,10 @@ internal sealed class ServeProcess : IDisposable
 
     public int Pid => _p.Id;
     public bool Exited => _p.HasExited;
+    public int? ExitCode => _p.HasExited ? _p.ExitCode : null;
+
+    /// <summary>The last <paramref name="n"/> lines of output, for a failure message.</summary>
+    public string Tail(int n) => string.Join("\n", Lines.TakeLast(n).Select(l => $"{l.Utc:HH:mm:ss.fff} {l.Text}"));
 
     public List<LogLine> Lines { get { lock (_log) return [.. _log]; } }
 

@@ -110,7 +110,7 @@ public sealed class ChaosRun
             while (Pending(items).Count > 0 && DateTime.UtcNow < deadline && !Serve.Exited) await Task.Delay(500);
             double wall = Now;
             var unfinished = Pending(items);
-            if (Serve.Exited) _failures.Add("serve exited on its own");
+            if (Serve.Exited) _failures.Add($"serve exited on its own (exit code {Serve.ExitCode}) at {Now:F1} s; its last output lines:\n{Serve.Tail(80)}");
             if (unfinished.Count > 0) _failures.Add($"not finished within {_s.Deadline.TotalMinutes:F0} min: {string.Join(", ", unfinished.Select(i => i.Name))}");
             // Lock blobs are released by their holder on its next renewal after the ledger entry (every 10 s): wait for that, with a deadline.
             var locksDeadline = DateTime.UtcNow.AddSeconds(45);
@@ -218,6 +218,9 @@ public sealed class ChaosRun
         else if (Pending(items).Count == 0) AddFault(new("fill the work disk", "-", Now, Now, null, "NOT INJECTED: every file had finished"));
         else
         {
+            // Fill it while a segment is being encoded, so that the fault meets a writer (not an idle disk).
+            await WaitForAsync(() => Signals.Children(Serve.Pid).Any(c => c.Command.Contains("ffmpeg") && c.Command.Contains("/ProcessSegment-")), b => b,
+                TimeSpan.FromSeconds(30), pollMs: 50);
             double at = Now;
             string filler = Path.Combine(work, "filler");
             int logBefore = Serve.Lines.Count;
@@ -236,7 +239,7 @@ public sealed class ChaosRun
         var runs = await WaitForAsync(() => Runs().Where(r => r.Activity == "ProcessSegment" && r.Detail != "segment 0" && r.ServeGeneration == _serves.Count - 1
                                                              && videos.Contains(r.InstanceId) && Done(r.InstanceId) == null
                                                              && !Runs().Any(q => q.InstanceId == r.InstanceId && q.Activity == "Stitch")).ToList(),
-            r => r.Count > 0, TimeSpan.FromMinutes(4));
+            r => r.Count > 0 || Serve.Exited, TimeSpan.FromMinutes(4));
         if (runs.Count == 0) AddFault(new("kill -9 serve mid-segment, restart", "-", Now, Now, null, "NOT INJECTED: no video was between its segments"));
         else
         {
