@@ -21,8 +21,9 @@ def _attrs(n):
     return {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}
 
 
-def run(model_path, feeds):
-    m = onnx.load(model_path)
+def run(model_path, feeds, observe=None):
+    """observe(name, array), when given, sees every node output (calibration of quantize_int8.py)."""
+    m = onnx.load(model_path) if isinstance(model_path, str) else model_path
     env = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
     env.update(feeds)
     for n in m.graph.node:
@@ -109,4 +110,6 @@ def run(model_path, feeds):
         else:
             raise NotImplementedError(op)
         env[n.output[0]] = np.asarray(y)
+        if observe is not None:
+            observe(n.output[0], env[n.output[0]])
     return [env[o.name] for o in m.graph.output]

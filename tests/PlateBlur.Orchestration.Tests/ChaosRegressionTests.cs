@@ -50,4 +50,41 @@ public class ChaosRegressionTests
         await h.Blobs.DeleteAsync(Containers.Outbox, name);
         await h.Blobs.DeleteAsync(Containers.Work, work);
     }
+
+    [StorageFact]
+    public async Task Quarantine_run_again_by_the_same_run_writes_nothing_twice_and_another_run_replaces_it()
+    {
+        // The chaos run in CI saw quarantine/chaos/x01-truncated-moov.mp4 and its reason written twice: the Quarantine activity's first
+        // completion was lost while Azurite was down, and the message was delivered again.
+        await using var h = await PipelineHarness.StartAsync();
+        var bad = await h.UploadAsync(PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[0].Image, "quarantine-twice.mp4");
+        var log = Microsoft.Extensions.Logging.Abstractions.NullLogger<PlateBlur.Orchestration.Activities.QuarantineActivity>.Instance;
+        var activity = new PlateBlur.Orchestration.Activities.QuarantineActivity(h.Blobs, log);
+        async Task<(string Copy, string Reason)> ETags() =>
+            ((await h.Blobs.PropertiesAsync(Containers.Quarantine, bad.Name))!.ETag.ToString(),
+             (await h.Blobs.PropertiesAsync(Containers.Quarantine, bad.Name + ".reason.json"))!.ETag.ToString());
+        var work = new QuarantineWork("pb-quarantine-a", bad.Name, "not a supported media container", "not-media");
+        await activity.ExecuteAsync(work, CancellationToken.None);
+        var first = await ETags();
+        await activity.ExecuteAsync(work, CancellationToken.None);
+        Assert.Equal(first, await ETags());                                   // failed before: both blobs written again
+        await activity.ExecuteAsync(work with { InstanceId = "pb-quarantine-b" }, CancellationToken.None);
+        var other = await ETags();
+        Assert.NotEqual(first.Copy, other.Copy);                              // another run (a new upload of the name) replaces them
+        Assert.NotEqual(first.Reason, other.Reason);
+        foreach (var n in new[] { bad.Name, bad.Name + ".reason.json" }) await h.Blobs.DeleteAsync(Containers.Quarantine, n);
+    }
+
+    [Fact]
+    public void An_activity_run_after_its_jobs_cleanup_leaves_no_job_folder_behind()
+    {
+        // The chaos run in CI found an empty local job folder: an activity delivered again after the job's Cleanup recreated it.
+        using var root = TestEnv.TempDir();
+        var sibling = new LocalWork("pb-late", "ProcessSegment", root.Path);
+        using (var late = new LocalWork("pb-late", "Probe", root.Path)) File.WriteAllText(late.File("x"), "x");
+        Assert.True(Directory.Exists(sibling.InstancePath));              // a sibling still running keeps the job folder
+        sibling.Dispose();
+        Assert.False(Directory.Exists(sibling.InstancePath));             // failed before: the empty job folder stayed
+        Assert.Empty(Directory.EnumerateFileSystemEntries(root.Path));
+    }
 }

@@ -102,9 +102,9 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         await Blob(container, name).UploadAsync(localPath, options, ct);
     }
 
-    public async Task UploadTextAsync(string text, string container, string name, CancellationToken ct = default)
+    public async Task UploadTextAsync(string text, string container, string name, CancellationToken ct = default, IDictionary<string, string>? metadata = null)
     {
-        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(name) } };
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(name) }, Metadata = metadata };
         await Blob(container, name).UploadAsync(BinaryData.FromString(text), options, ct);
     }
 
@@ -131,10 +131,10 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     }
 
     /// <summary>Server-side copy inside the account, waiting until it completes.</summary>
-    public async Task CopyAsync(string fromContainer, string fromName, string toContainer, string toName, CancellationToken ct = default)
+    public async Task CopyAsync(string fromContainer, string fromName, string toContainer, string toName, CancellationToken ct = default, IDictionary<string, string>? metadata = null)
     {
         var target = Blob(toContainer, toName);
-        var op = await target.StartCopyFromUriAsync(Blob(fromContainer, fromName).Uri, cancellationToken: ct);
+        var op = await target.StartCopyFromUriAsync(Blob(fromContainer, fromName).Uri, new BlobCopyFromUriOptions { Metadata = metadata }, ct);
         await op.WaitForCompletionAsync(ct);
     }
 
@@ -158,6 +158,9 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
             if ((await c.DeleteBlobIfExistsAsync(item.Name, cancellationToken: ct)).Value) n++;
         return n;
     }
+
+    /// <summary>Whether this blob was written by run <paramref name="run"/> (its <see cref="RunKey"/> metadata).</summary>
+    public static bool WrittenBy(BlobProperties? props, string run) => props != null && props.Metadata.TryGetValue(RunKey, out var by) && by == run;
 
     /// <summary>The metadata keys of a published blob naming the source version it came from.</summary>
     public const string SourceETagKey = "plateblursourceetag", SourceModifiedKey = "plateblursourcemodified", RunKey = "plateblurrun";

@@ -10,9 +10,13 @@ public sealed class LocalWork : IDisposable
 {
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    public LocalWork(string instanceId, string activity)
+    /// <summary>PLATEBLUR_WORK_DIR, or plateblur-work in the temporary folder.</summary>
+    public static string DefaultRoot =>
+        Environment.GetEnvironmentVariable("PLATEBLUR_WORK_DIR") is { Length: > 0 } w ? w : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "plateblur-work");
+
+    public LocalWork(string instanceId, string activity, string? root = null)
     {
-        Root = Environment.GetEnvironmentVariable("PLATEBLUR_WORK_DIR") is { Length: > 0 } w ? w : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "plateblur-work");
+        Root = root ?? DefaultRoot;
         CreatePrivate(Root);
         InstancePath = System.IO.Path.Combine(Root, FolderName(instanceId));
         CreatePrivate(InstancePath);
@@ -49,13 +53,16 @@ public sealed class LocalWork : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // An activity delivered again after its job's Cleanup (a duplicate of a message whose first run finished while storage was down)
+        // recreated the job's folder: remove it when nothing else is in it (a sibling activity still running keeps it).
+        try { if (!Directory.EnumerateFileSystemEntries(InstancePath).Any()) Directory.Delete(InstancePath, false); }
+        catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Removes an instance's folder once its orchestration has ended (Cleanup; no activity of it runs any more).</summary>
     public static void RemoveInstance(string instanceId)
     {
-        string root = Environment.GetEnvironmentVariable("PLATEBLUR_WORK_DIR") is { Length: > 0 } w ? w : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "plateblur-work");
-        try { Directory.Delete(System.IO.Path.Combine(root, FolderName(instanceId)), true); }
+        try { Directory.Delete(System.IO.Path.Combine(DefaultRoot, FolderName(instanceId)), true); }
         catch (DirectoryNotFoundException) { } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -115,6 +115,10 @@ public sealed class ChaosRun
             // Lock blobs are released by their holder on its next renewal after the ledger entry (every 10 s): wait for that, with a deadline.
             var locksDeadline = DateTime.UtcNow.AddSeconds(45);
             while (DateTime.UtcNow < locksDeadline && await CountAsync(blobs, Containers.Work, "locks/") > 0) await Task.Delay(1000);
+            // An activity message delivered a second time (its first completion was lost while storage was down) can still be running
+            // after its job's ledger entry: its local folder goes when it ends. Wait for that too, with a deadline.
+            var localDeadline = DateTime.UtcNow.AddSeconds(45);
+            while (DateTime.UtcNow < localDeadline && Directory.EnumerateFileSystemEntries(work).Any()) await Task.Delay(500);
             await stop.CancelAsync();
             await Task.WhenAll(monitor, eventGrid);
             foreach (var f in _pending) AddFault(f());
