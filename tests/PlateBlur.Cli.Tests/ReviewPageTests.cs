@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 using PlateBlur.Core.Detection;
 using PlateBlur.Core.Edits;
 using PlateBlur.Core.Reports;
+using PlateBlur.Cli.Tests.Review;
 using PlateBlur.Testing;
 using Xunit.Abstractions;
 
@@ -15,7 +16,7 @@ public sealed class BrowserFactAttribute : FactAttribute
     public BrowserFactAttribute()
     {
         if (TestEnv.SkipReason is { } r) Skip = r;
-        else if (ReviewPageTests.Chromium == null && !TestEnv.InCi) Skip = "SKIPPED: no Chromium at /usr/bin/chromium (apt-get install chromium; scripts/test.sh does)";
+        else if (BrowserTest.Chromium == null && !TestEnv.InCi) Skip = BrowserTest.NoChromium;
     }
 }
 
@@ -23,39 +24,8 @@ public sealed class BrowserFactAttribute : FactAttribute
 /// new output is measured: the region blurred across its span, the dropped track not.</summary>
 public class ReviewPageTests(ITestOutputHelper log)
 {
-    public static string? Chromium => new[] { Environment.GetEnvironmentVariable("PLATEBLUR_CHROMIUM"), "/usr/bin/chromium", "/usr/lib/chromium/chromium" }
-        .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
-
     /// <summary>A window of the white house in uk_rain_street on frame 60 (no plate there).</summary>
     private static readonly BoxF Window = new(350, 160, 44, 50);
-
-    /// <summary>Screenshots of each step: PLATEBLUR_TEST_OUTPUT, else review-screenshots beside the test binaries.</summary>
-    private static string ShotDir()
-    {
-        string dir = Environment.GetEnvironmentVariable("PLATEBLUR_TEST_OUTPUT") is { Length: > 0 } o ? Path.Combine(o, "review") : Path.Combine(AppContext.BaseDirectory, "review-screenshots");
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
-    /// <summary>Starts plateblur review and returns the process and the URL it printed.</summary>
-    private static (Process Process, string Url) StartReview(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "plateblur.dll"));
-        psi.ArgumentList.Add("review");
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
-        if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
-        var p = Process.Start(psi)!;
-        var url = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var errors = new System.Text.StringBuilder();
-        p.OutputDataReceived += (_, e) => { if (e.Data?.StartsWith("review: http://") == true) url.TrySetResult(e.Data.Split(' ')[1]); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (errors) errors.AppendLine(e.Data); };
-        p.Exited += (_, _) => url.TrySetException(new InvalidOperationException($"plateblur review exited ({p.ExitCode}): {errors}"));
-        p.EnableRaisingEvents = true;
-        p.BeginOutputReadLine(); p.BeginErrorReadLine();
-        return (p, url.Task.WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult());
-    }
 
     [BrowserFact]
     public async Task A_reviewer_steps_frames_draws_a_region_drops_a_track_saves_and_re_renders()
@@ -69,13 +39,13 @@ public class ReviewPageTests(ITestOutputHelper log)
             ?? throw new InvalidOperationException("no false-positive track to drop");
         Assert.DoesNotContain(Detail.Masks(plain).GetValueOrDefault(60) ?? [], m => m.IntersectionArea(Window) > 0); // a spot that was not masked
 
-        var (review, url) = StartReview(output, "--source", src, "--port", "0");
-        string shots = ShotDir();
-        try
+        string shots = BrowserTest.ShotDir("review");
+        using (var review = new PageProcess("review", output, "--source", src, "--port", "0"))
         {
+            string url = await review.UrlAsync();
             Assert.StartsWith("http://127.0.0.1:", url);
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+            await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = BrowserTest.Chromium, Headless = true, Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
             var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 1000 } });
             var consoleErrors = new List<string>();
             page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add($"{m.Text} ({m.Location})"); };
@@ -147,10 +117,6 @@ public class ReviewPageTests(ITestOutputHelper log)
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "6-re-rendered.png") });
             Assert.Empty(consoleErrors);
         }
-        finally
-        {
-            if (!review.HasExited) { review.Kill(true); review.WaitForExit(10_000); }
-        }
 
         // The new output: the region is blurred across its span, the dropped track is not masked any more.
         var edited = AnonymizationReport.Read(output + ".report.json");
@@ -199,17 +165,9 @@ public class ReviewServerTests
         Assert.True(run.ExitCode == 0, run.Stderr);
         File.WriteAllText(dir.File("secret.txt"), "not for the page");
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "plateblur.dll"), "review", dir.File("out.mp4.report.json"), "--port", "0" }) psi.ArgumentList.Add(a);
-        psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
-        if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
-        using var p = Process.Start(psi)!;
-        try
+        using (var p = new PageProcess("review", dir.File("out.mp4.report.json"), "--port", "0"))
         {
-            string? line;
-            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) != null && !line.StartsWith("review: http://")) { }
-            Assert.NotNull(line);
-            var url = new Uri(line!.Split(' ')[1]);
+            var url = new Uri(await p.UrlAsync());
             Assert.Equal("127.0.0.1", url.Host);
             using var http = new HttpClient { BaseAddress = url };
 
@@ -243,10 +201,6 @@ public class ReviewServerTests
             Assert.False(File.Exists(dir.File("out.mp4.edits.json")));
             Assert.Equal(System.Net.HttpStatusCode.OK, (await Put(good)).StatusCode);
             Assert.Equal("logo", EditsDocument.Load(dir.File("out.mp4.edits.json")).Doc.Regions.Single().Class);
-        }
-        finally
-        {
-            if (!p.HasExited) { p.Kill(true); p.WaitForExit(10_000); }
         }
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 using PlateBlur.Cli.Review;
 using PlateBlur.Core.Edits;
 using PlateBlur.Core.Reports;
+using PlateBlur.Cli.Tests.Review;
 using PlateBlur.Testing;
 using Xunit.Abstractions;
 
@@ -16,7 +17,7 @@ public sealed class ServeBrowserFactAttribute : FactAttribute
     public ServeBrowserFactAttribute()
     {
         if (TestEnv.StorageSkipReason is { } r) Skip = r;
-        else if (ReviewPageTests.Chromium == null && !TestEnv.InCi) Skip = "SKIPPED: no Chromium at /usr/bin/chromium (apt-get install chromium; scripts/test.sh does)";
+        else if (BrowserTest.Chromium == null && !TestEnv.InCi) Skip = BrowserTest.NoChromium;
     }
 }
 
@@ -26,50 +27,6 @@ public sealed class ServeBrowserFactAttribute : FactAttribute
 public class ServeReviewPageTests(ITestOutputHelper log)
 {
     private static string Storage => TestEnv.Storage ?? throw new InvalidOperationException("PLATEBLUR_STORAGE (Azurite) is not set.");
-
-    private static string ShotDir()
-    {
-        string dir = Environment.GetEnvironmentVariable("PLATEBLUR_TEST_OUTPUT") is { Length: > 0 } o ? Path.Combine(o, "serve-review") : Path.Combine(AppContext.BaseDirectory, "serve-review-screenshots");
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
-    /// <summary>A running plateblur serve with its review page; the URL it printed.</summary>
-    private sealed class ServeProcess : IDisposable
-    {
-        private readonly Process _p;
-        private readonly System.Text.StringBuilder _log = new();
-        private readonly TaskCompletionSource<string> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public ServeProcess(params string[] args)
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "plateblur.dll"));
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
-            if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
-            _p = Process.Start(psi)!;
-            _p.OutputDataReceived += (_, e) =>
-            {
-                lock (_log) _log.AppendLine(e.Data);
-                if (e.Data?.StartsWith("review: http://") == true) _url.TrySetResult(e.Data.Split(' ')[1]);
-            };
-            _p.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-            _p.EnableRaisingEvents = true;
-            _p.Exited += (_, _) => _url.TrySetException(new InvalidOperationException($"serve exited ({_p.ExitCode}):\n{Log}"));
-            _p.BeginErrorReadLine(); _p.BeginOutputReadLine();
-        }
-
-        public string Log { get { lock (_log) return _log.ToString(); } }
-        public Task<string> Url => _url.Task.WaitAsync(TimeSpan.FromSeconds(90));
-
-        public void Dispose()
-        {
-            try { _p.Kill(true); } catch (InvalidOperationException) { }
-            _p.WaitForExit(10_000);
-            _p.Dispose();
-        }
-    }
 
     /// <summary>Polls a condition until it holds or the deadline passes.</summary>
     private static async Task Until(Func<Task<bool>> condition, TimeSpan within, Func<string> what)
@@ -94,9 +51,9 @@ public class ServeReviewPageTests(ITestOutputHelper log)
 
         // Threshold 0.999: the detector masks nothing; QC re-detects at 0.5 and finds the plate (0.86): quarantine. (At QC's 0.3 the released
         // photo, its plate blurred, showed one 0.30 detection on the left edge that the first pass had not: a reviewer would cover it and release again.)
-        using var serve = new ServeProcess("serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "move", "--prefix", prefix + "/",
+        using var serve = new PageProcess("serve", "--storage", Storage, "--poll-seconds", "0.5", "--source-policy", "move", "--prefix", prefix + "/",
             "--threshold", "0.999", "--qc-threshold", "0.5", "--event-grid-endpoint", sink.Endpoint, "--event-grid-key", "test", "--review-port", "0");
-        string url = await serve.Url;
+        string url = await serve.UrlAsync();
         Assert.StartsWith("http://127.0.0.1:", url);
         Assert.Equal(0, CliRunner.Run("upload", photo, "--storage", Storage, "--prefix", prefix).ExitCode);
         await Until(() => Exists("quarantine", name + ".report.json"), TimeSpan.FromMinutes(3), () => $"never quarantined:\n{serve.Log}");
@@ -108,9 +65,9 @@ public class ServeReviewPageTests(ITestOutputHelper log)
         Assert.Equal(0, quarantined.Counts.Masks);
         await Until(() => Task.FromResult(sink.For($"inbox/{name}").Any(e => e.GetProperty("type").GetString() == "PlateBlur.QcFailed")), TimeSpan.FromSeconds(30), () => "no QcFailed event");
 
-        string shots = ShotDir();
+        string shots = BrowserTest.ShotDir("serve-review");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ReviewPageTests.Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = BrowserTest.Chromium, Headless = true, Args = ["--no-sandbox"] });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         var consoleErrors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add($"{m.Text} ({m.Location})"); };
@@ -252,19 +209,11 @@ public class ReviewAccessTests
         var run = CliRunner.Run("anonymize", src, "-o", dir.File("out.mp4"), "--quiet");
         Assert.True(run.ExitCode == 0, run.Stderr);
         const string group = "6f1c0a52-0000-4000-8000-00000000abcd";
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "plateblur.dll"), "review", dir.File("out.mp4"), "--port", "0", "--auth", "entra", "--auth-group", group })
-            psi.ArgumentList.Add(a);
-        psi.Environment["PLATEBLUR_MODELS_DIR"] = TestEnv.Models.CacheDir;
-        if (TestEnv.Models.MirrorDir != null) psi.Environment["PLATEBLUR_MODELS_MIRROR"] = TestEnv.Models.MirrorDir;
-        using var p = Process.Start(psi)!;
-        try
+        using (var p = new PageProcess("review", dir.File("out.mp4"), "--port", "0", "--auth", "entra", "--auth-group", group))
         {
-            string? line;
-            while ((line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) != null && !line.StartsWith("review: http://")) { }
-            Assert.NotNull(line);
+            string line = await p.AnnouncedAsync();
             Assert.Contains($"signed-in members of group {group} only", line);
-            using var http = new HttpClient { BaseAddress = new Uri(line!.Split(' ')[1]) };
+            using var http = new HttpClient { BaseAddress = new Uri(line.Split(' ')[1]) };
             async Task<System.Net.HttpStatusCode> Get(string? principal)
             {
                 var req = new HttpRequestMessage(HttpMethod.Get, "/media/output");
@@ -275,10 +224,6 @@ public class ReviewAccessTests
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await Get(ReviewAccess.Principal("mallory", "another-group")));
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await Get("not base64 json"));
             Assert.Equal(System.Net.HttpStatusCode.OK, await Get(ReviewAccess.Principal("reviewer", "another-group", group)));
-        }
-        finally
-        {
-            if (!p.HasExited) { p.Kill(true); p.WaitForExit(10_000); }
         }
     }
 }
