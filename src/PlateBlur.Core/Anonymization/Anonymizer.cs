@@ -29,8 +29,6 @@ public sealed class Anonymizer : IDisposable
         options.ScanOptions(); options.TrackingOptions(); options.RedactionOptions();
         if (options.InferenceLanes is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(options.InferenceLanes), options.InferenceLanes, "inference-lanes must be 1 to 16");
         var (spec, path) = await store.ResolveAsync(options.Model, log, ct);
-        if (options.ExecutionProvider is not ("cpu" or "cuda"))
-            throw new ArgumentOutOfRangeException(nameof(options.ExecutionProvider), options.ExecutionProvider, "execution-provider must be cpu or cuda");
         var detector = new OnnxDetector(spec, path, options.Threads, options.InferenceLanes, options.ExecutionProvider);
         if (detector.ProviderNote != null) log?.Report($"plate model: {detector.ProviderNote}");
         OnnxDetector? vehicles = null;

@@ -43,7 +43,7 @@ public sealed class OnnxDetector : IDisposable
         int total = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount);
         bool cuda = string.Equals(provider, "cuda", StringComparison.OrdinalIgnoreCase);
         if (!cuda && !string.Equals(provider, "cpu", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentOutOfRangeException(nameof(provider), provider, "execution provider must be cpu or cuda");
+            throw new ArgumentOutOfRangeException(nameof(provider), provider, "execution-provider must be cpu or cuda");
         InferenceSession? gpu = null;
         if (cuda)
         {
