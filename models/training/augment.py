@@ -195,7 +195,7 @@ def restyle_plates(img, boxes, rng, p_two_line=0.10, p_yellow=0.12):
     return img
 
 
-def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True):
+def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True, restyle=1.0):
     """img: BGR uint8; gt/ignore: xyxy float32 in image px.
     Returns (crop BGR uint8 [size,size,3], pos xyxy [K,4], ign xyxy [L,4])."""
     h0, w0 = img.shape[:2]
@@ -273,7 +273,8 @@ def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True)
         # letterbox pad is at inference time
         valid = cv2.warpPerspective(np.full(img.shape[:2], 255, np.uint8), H, (size, size), flags=cv2.INTER_NEAREST,
                                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        crop = restyle_plates(crop, pos, rng)
+        if restyle > 0:
+            crop = restyle_plates(crop, pos, rng, p_two_line=0.10 * restyle, p_yellow=0.12 * restyle)
         crop = photometric(crop, pos, rng)
         crop[valid == 0] = 0
     return crop, pos, ign
