@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using PlateBlur.Core;
@@ -91,7 +90,7 @@ public sealed class ProbeActivity(BlobStore blobs, PlateBlurOptions options, ILo
             var plan = SegmentPlanner.Plan(timeline, job.Settings.SegmentSeconds);
             var container = MediaGuard.Classify(head) ?? MediaGuard.Sniff(local);
             var facts = new SourceFacts(container, info with { Path = "" }, timeline, standIn ? await SourceInPlace.SideRangesAsync(local, info, ct) : null);
-            await blobs.UploadTextAsync(JsonSerializer.Serialize(facts), Containers.Work, WorkNames.SourceFacts(job.InstanceId), ct);
+            await SourceInPlace.WriteFactsAsync(blobs, job.InstanceId, facts, ct);
             // Edits follow their regions through the frames: from the stand-in's holes there are none to see, so they read the source in place.
             (string Url, IDisposable? Registration) source = standIn ? await SourceInPlace.OpenAsync(blobs, job.BlobName, job.ETag, container, props.ContentLength, ct) : (local, null);
             var (url, registration) = source;

@@ -41,7 +41,7 @@ public sealed class ProcessSegmentActivity(BlobStore blobs, AnonymizerPool detec
         {
             // Read in place: one range of the source, from the overlap before the segment to the overlap after it, over a read-only URL
             // (ffmpeg seeks with range requests, so only those bytes cross the network). Probe stored the timeline and the stream facts.
-            var facts = JsonSerializer.Deserialize<SourceFacts>(await blobs.ReadTextAsync(Containers.Work, WorkNames.SourceFacts(w.InstanceId), ct))!;
+            var facts = await SourceInPlace.ReadFactsAsync(blobs, w.InstanceId, ct);
             var t = facts.Timeline;
             var segPts = t.PtsNs.Skip(seg.FirstFrame).Take(seg.EndFrame - seg.FirstFrame).ToList();
             int overlap = w.OverlapFrames > 0 ? Math.Max(w.OverlapFrames, detectors.Options.TrackingOptions().DelayFrames(segPts)) : 0;

@@ -12,8 +12,8 @@ using PlateBlur.Orchestration.Storage;
 namespace PlateBlur.Orchestration.Activities;
 
 /// <summary>Step 5, fan-in: joins the segments, muxes the source's audio and metadata back by stream copy, and verifies the result against the source.
-[DurableTask(Name)]
 /// No detection model is loaded here: the model's facts for the report come with the segments' masks.</summary>
+[DurableTask(Name)]
 public sealed class StitchActivity(BlobStore blobs, PlateBlurOptions options, ILogger<StitchActivity> log) : PipelineActivity<StitchWork, StitchOutcome>(log)
 {
     public const string Name = "Stitch";
@@ -24,7 +24,7 @@ public sealed class StitchActivity(BlobStore blobs, PlateBlurOptions options, IL
         using var local = new LocalWork(w.InstanceId, Name);
         // The source's probe and timeline as Probe stored them. ffmpeg copies the source's audio, subtitles and metadata from a local stand-in
         // holding the index and those streams' bytes only (an MP4/MOV), or reads them in place over a read-only URL.
-        var facts = JsonSerializer.Deserialize<SourceFacts>(await blobs.ReadTextAsync(Containers.Work, WorkNames.SourceFacts(w.InstanceId), ct))!;
+        var facts = await SourceInPlace.ReadFactsAsync(blobs, w.InstanceId, ct);
         string standIn = local.File(WorkNames.LocalName("source", w.SourceBlob));
         IDisposable? registration = null;
         string sourcePath = standIn;

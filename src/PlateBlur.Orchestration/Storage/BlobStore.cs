@@ -179,8 +179,8 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         {
             var existing = await PropertiesAsync(container, name, ct);
             if (existing != null && version.IsOlderThan(SourceVersion.Of(existing.Metadata), current)) return false;
-            if (existing != null && run != null && existing.Metadata.TryGetValue(RunKey, out var by) && by == run
-                && SourceVersion.Of(existing.Metadata) is { } published && published.ETag.Trim('"') == version.ETag.Trim('"'))
+            if (run != null && WrittenBy(existing, run)
+                && SourceVersion.Of(existing!.Metadata) is { } published && published.ETag.Trim('"') == version.ETag.Trim('"'))
                 return true;
             var conditions = existing == null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = existing.ETag };
             var metadata = version.Metadata();

@@ -23,6 +23,15 @@ public static class SourceInPlace
     /// <summary>Media data kept at the start of an MP4/MOV stand-in: enough for the first frames, from which ffprobe learns the pixel format, profile and level.</summary>
     public const int DataBytes = 128 << 10;
 
+    /// <summary>Stores what Probe learned about the source (work/&lt;id&gt;/source.json) for the activities that read it in place.</summary>
+    public static Task WriteFactsAsync(BlobStore blobs, string instanceId, SourceFacts facts, CancellationToken ct) =>
+        blobs.UploadTextAsync(System.Text.Json.JsonSerializer.Serialize(facts), Containers.Work, WorkNames.SourceFacts(instanceId), ct);
+
+    /// <summary>What Probe stored about the source of run <paramref name="instanceId"/>.</summary>
+    public static async Task<SourceFacts> ReadFactsAsync(BlobStore blobs, string instanceId, CancellationToken ct) =>
+        System.Text.Json.JsonSerializer.Deserialize<SourceFacts>(await blobs.ReadTextAsync(Containers.Work, WorkNames.SourceFacts(instanceId), ct))
+            ?? throw new InvalidDataException($"{Containers.Work}/{WorkNames.SourceFacts(instanceId)} is empty.");
+
     /// <summary>Lets ffmpeg read the source blob in place until disposed; returns the URL that stands for it as an input path.</summary>
     public static async Task<(string Url, IDisposable Registration)> OpenAsync(BlobStore blobs, string blobName, string? etag, ContainerKind container, long length, CancellationToken ct)
     {
