@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace PlateBlur.Core.Detection;
 
 /// <summary>Samples packed RGBA pixels (a decoded photo).</summary>
@@ -11,24 +13,34 @@ public sealed class RgbaImageSource(byte[] rgba, int width, int height) : IImage
         float sx = region.W / dstW, sy = region.H / dstH;
         int tx = Sampling.Taps(sx), ty = Sampling.Taps(sy);
         int taps = tx * ty;
-        for (int j = 0; j < dstH; j++)
+        int[] cols = ArrayPool<int>.Shared.Rent(dstW * tx), rows = ArrayPool<int>.Shared.Rent(dstH * ty);
+        try
         {
-            for (int i = 0; i < dstW; i++)
+            Sampling.Positions(region.X, sx, dstW, tx, width, cols);
+            Sampling.Positions(region.Y, sy, dstH, ty, height, rows);
+            for (int j = 0; j < dstH; j++)
             {
-                int r = 0, g = 0, b = 0;
-                for (int bb = 0; bb < ty; bb++)
+                for (int i = 0; i < dstW; i++)
                 {
-                    int py = Math.Clamp((int)(region.Y + (j + (bb + 0.5f) / ty) * sy), 0, height - 1);
-                    for (int a = 0; a < tx; a++)
+                    int r = 0, g = 0, b = 0;
+                    for (int bb = 0; bb < ty; bb++)
                     {
-                        int px = Math.Clamp((int)(region.X + (i + (a + 0.5f) / tx) * sx), 0, width - 1);
-                        int p = (py * width + px) * 4;
-                        r += rgba[p]; g += rgba[p + 1]; b += rgba[p + 2];
+                        int row = rows[j * ty + bb] * width;
+                        for (int a = 0; a < tx; a++)
+                        {
+                            int p = (row + cols[i * tx + a]) * 4;
+                            r += rgba[p]; g += rgba[p + 1]; b += rgba[p + 2];
+                        }
                     }
+                    int o = (j * dstW + i) * 3;
+                    rgb[o] = (byte)(r / taps); rgb[o + 1] = (byte)(g / taps); rgb[o + 2] = (byte)(b / taps);
                 }
-                int o = (j * dstW + i) * 3;
-                rgb[o] = (byte)(r / taps); rgb[o + 1] = (byte)(g / taps); rgb[o + 2] = (byte)(b / taps);
             }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(cols);
+            ArrayPool<int>.Shared.Return(rows);
         }
     }
 }

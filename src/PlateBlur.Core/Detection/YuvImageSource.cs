@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PlateBlur.Core.Media;
 
 namespace PlateBlur.Core.Detection;
@@ -10,36 +13,70 @@ public sealed class YuvImageSource(YuvFrame frame) : IImageSource
 
     public void ResizeToRgb(BoxF region, int dstW, int dstH, Span<byte> rgb)
     {
-        var y = frame.Y; var u = frame.U; var v = frame.V;
+        if (rgb.Length < 3 * dstW * dstH) throw new ArgumentException($"{rgb.Length} bytes cannot hold {dstW}x{dstH} RGB.", nameof(rgb));
         int w = frame.Width, h = frame.Height, cw = frame.ChromaWidth;
         float sx = region.W / dstW, sy = region.H / dstH;
         int tx = Sampling.Taps(sx), ty = Sampling.Taps(sy);
         int taps = tx * ty;
-        for (int j = 0; j < dstH; j++)
+        int[] cols = ArrayPool<int>.Shared.Rent(dstW * tx), rows = ArrayPool<int>.Shared.Rent(dstH * ty);
+        try
         {
-            for (int i = 0; i < dstW; i++)
+            Sampling.Positions(region.X, sx, dstW, tx, w, cols);
+            Sampling.Positions(region.Y, sy, dstH, ty, h, rows);
+            ref byte y = ref MemoryMarshal.GetReference(frame.Y);
+            ref byte u = ref MemoryMarshal.GetReference(frame.U);
+            ref byte v = ref MemoryMarshal.GetReference(frame.V);
+            ref byte o = ref MemoryMarshal.GetReference(rgb);
+            ref int col0 = ref MemoryMarshal.GetArrayDataReference(cols);
+            // Every index below comes from Positions (clamped to the frame) or from the checked rgb length.
+            for (int j = 0; j < dstH; j++)
             {
-                int ys = 0, us = 0, vs = 0;
-                for (int b = 0; b < ty; b++)
+                ref byte dst = ref Unsafe.Add(ref o, j * dstW * 3);
+                if (taps == 1)
                 {
-                    int py = (int)(region.Y + (j + (b + 0.5f) / ty) * sy);
-                    py = py < 0 ? 0 : py >= h ? h - 1 : py;
-                    int rowY = py * w, rowC = (py >> 1) * cw;
-                    for (int a = 0; a < tx; a++)
+                    int py = rows[j];
+                    ref byte rowY = ref Unsafe.Add(ref y, py * w);
+                    int rowC = (py >> 1) * cw;
+                    for (int i = 0; i < dstW; i++)
                     {
-                        int px = (int)(region.X + (i + (a + 0.5f) / tx) * sx);
-                        px = px < 0 ? 0 : px >= w ? w - 1 : px;
-                        ys += y[rowY + px];
-                        us += u[rowC + (px >> 1)];
-                        vs += v[rowC + (px >> 1)];
+                        int px = Unsafe.Add(ref col0, i);
+                        Put(ref Unsafe.Add(ref dst, 3 * i), Unsafe.Add(ref rowY, px),
+                            Unsafe.Add(ref u, rowC + (px >> 1)), Unsafe.Add(ref v, rowC + (px >> 1)));
                     }
+                    continue;
                 }
-                int c = (ys / taps - 16) * 298, d = us / taps - 128, e = vs / taps - 128;
-                int o = (j * dstW + i) * 3;
-                rgb[o] = Sampling.Clamp((c + 409 * e + 128) >> 8);
-                rgb[o + 1] = Sampling.Clamp((c - 100 * d - 208 * e + 128) >> 8);
-                rgb[o + 2] = Sampling.Clamp((c + 516 * d + 128) >> 8);
+                for (int i = 0; i < dstW; i++)
+                {
+                    int ys = 0, us = 0, vs = 0;
+                    for (int b = 0; b < ty; b++)
+                    {
+                        int py = rows[j * ty + b];
+                        int rowY = py * w, rowC = (py >> 1) * cw;
+                        for (int a = 0; a < tx; a++)
+                        {
+                            int px = Unsafe.Add(ref col0, i * tx + a);
+                            ys += Unsafe.Add(ref y, rowY + px);
+                            us += Unsafe.Add(ref u, rowC + (px >> 1));
+                            vs += Unsafe.Add(ref v, rowC + (px >> 1));
+                        }
+                    }
+                    Put(ref Unsafe.Add(ref dst, 3 * i), ys / taps, us / taps, vs / taps);
+                }
             }
         }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(cols);
+            ArrayPool<int>.Shared.Return(rows);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref byte rgb, int y, int u, int v)
+    {
+        int c = (y - 16) * 298, d = u - 128, e = v - 128;
+        rgb = Sampling.Clamp((c + 409 * e + 128) >> 8);
+        Unsafe.Add(ref rgb, 1) = Sampling.Clamp((c - 100 * d - 208 * e + 128) >> 8);
+        Unsafe.Add(ref rgb, 2) = Sampling.Clamp((c + 516 * d + 128) >> 8);
     }
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Screens a candidate detector the way a release would be judged, without releasing it:
+#   models/training/screen_candidate.sh NAME CHECKPOINT.pt [OUT_ROOT]
+# exports the checkpoint at 800 px (static, then dynamic shape, as the shipped file), builds PlateBlur in a throw-away worktree
+# whose manifest points at it, and runs the three evaluations of docs/results.md: the clips at native and about 10 fps, the photo
+# strata, and openalpr US+EU. Results go to OUT_ROOT/NAME (default /tmp/plateblur-screen/NAME). Needs PLATEBLUR_SHARED.
+set -euo pipefail
+N=$1; CK=$(realpath "$2"); R=${3:-/tmp/plateblur-screen}/$N
+: "${PLATEBLUR_SHARED:?set PLATEBLUR_SHARED to the shared data folder}"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$R"; cd "$ROOT"
+/usr/bin/python3 - "$CK" "$R/static-800.onnx" > "$R/export.log" 2>&1 <<'PY'
+import sys; sys.path.insert(0, 'models/training')
+import release
+net, path, ck = release.load_ckpt('/nonexistent', sys.argv[1])
+release.export_onnx(net, 800, sys.argv[2])
+print('exported', path)
+PY
+/usr/bin/python3 models/training/export_dynamic.py "$R/static-800.onnx" "$R/new-800.onnx" >> "$R/export.log" 2>&1
+WT=$(mktemp -d /tmp/screen-wt-XXXX); B=$(mktemp -d /tmp/screen-build-XXXX)
+trap 'git -C "$ROOT" worktree remove --force "$WT" 2>/dev/null; rm -rf "$WT" "$B"' EXIT
+rmdir "$WT"; git worktree add -f -q --detach "$WT" HEAD
+cp "$R/new-800.onnx" "$WT/models/plateblur-plate-800.onnx"
+python3 - "$WT" <<'PY'
+import collections, hashlib, json, sys
+wt = sys.argv[1]; p = wt + '/models/manifest.json'
+m = json.load(open(p), object_pairs_hook=collections.OrderedDict)
+e = [x for x in m['models'] if x['name'] == 'plateblur-plate-800'][0]
+d = open(wt + '/models/plateblur-plate-800.onnx', 'rb').read()
+e['sha256'] = hashlib.sha256(d).hexdigest(); e['bytes'] = len(d)
+json.dump(m, open(p, 'w'), indent=2, ensure_ascii=False)
+PY
+(cd "$WT" && dotnet build src/PlateBlur.Cli -c Release -o "$B" > "$R/build.log" 2>&1)
+export PLATEBLUR_MODELS_DIR=$R/models-cache
+P="dotnet $B/plateblur.dll"
+echo "[$N] clips"; $P eval-video --data "$PLATEBLUR_SHARED/samples" --annotations tests/annotations --rates native,10 --out "$R/clips" > "$R/clips.log" 2>&1
+echo "[$N] strata"; $P eval --strata tests/strata --out "$R/strata" > "$R/strata.log" 2>&1
+echo "[$N] openalpr"; $P eval --data "$PLATEBLUR_SHARED/data/openalpr-us" --data "$PLATEBLUR_SHARED/data/openalpr-eu" --out "$R/alpr" > "$R/alpr.log" 2>&1
+echo "[$N] done: $R"
