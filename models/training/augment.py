@@ -195,15 +195,36 @@ def restyle_plates(img, boxes, rng, p_two_line=0.10, p_yellow=0.12):
     return img
 
 
-def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True, restyle=1.0):
+def cctv_degrade(img, rng):
+    """What a fixed traffic camera does to distant plates: low contrast (haze, compressed dynamic range), a soft optic,
+    sensor noise and heavy compression. Applied to the whole crop after the photometric stage."""
+    f = img.astype(np.float32)
+    mean = cv2.GaussianBlur(f, (0, 0), 12)
+    f = mean + (f - mean) * rng.uniform(0.45, 0.8)
+    f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.5, 1.1))
+    f += rng.normal(0, rng.uniform(1.5, 5), f.shape)
+    img = f.clip(0, 255).astype(np.uint8)
+    if rng.random() < 0.5:
+        s = img.shape[0]
+        k = rng.uniform(1.4, 2.2)
+        small = cv2.resize(img, (max(8, int(s / k)), max(8, int(s / k))), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(small, (s, s), interpolation=cv2.INTER_LINEAR)
+    ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.uniform(10, 32))])
+    return cv2.imdecode(enc, cv2.IMREAD_COLOR) if ok else img
+
+
+def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True, restyle=1.0, cctv=0.0):
     """img: BGR uint8; gt/ignore: xyxy float32 in image px.
+    cctv: probability that a positive sample is made a distant CCTV plate (9-24 px wide, then cctv_degrade).
     Returns (crop BGR uint8 [size,size,3], pos xyxy [K,4], ign xyxy [L,4])."""
     h0, w0 = img.shape[:2]
     negative = (not len(gt)) or rng.random() < p_negative
+    distant = False
     if not negative:
         b = gt[rng.integers(len(gt))]
         pw = max(2.0, float(b[2] - b[0]))
-        s = target_plate_width(rng) / pw
+        distant = cctv > 0 and rng.random() < cctv
+        s = (_logu(rng, 9, 24) if distant else target_plate_width(rng)) / pw
         # real footage keeps a small plate inside a large scene: do not shrink
         # the whole picture to a stamp in a black crop (except sometimes)
         s_min = 0.65 * size / max(h0, w0) if rng.random() > 0.1 else 0.05
@@ -276,5 +297,7 @@ def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True,
         if restyle > 0:
             crop = restyle_plates(crop, pos, rng, p_two_line=0.10 * restyle, p_yellow=0.12 * restyle)
         crop = photometric(crop, pos, rng)
+        if distant:
+            crop = cctv_degrade(crop, rng)
         crop[valid == 0] = 0
     return crop, pos, ign

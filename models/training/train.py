@@ -174,8 +174,9 @@ def _teacher_regions(items, teacher, device, out, thr=0.3, batch=16):
 # ------------------------------------------------------------ data
 
 class Sampler:
-    def __init__(self, items, regions, crop, seed, restyle=1.0):
+    def __init__(self, items, regions, crop, seed, restyle=1.0, cctv=0.0):
         self.restyle = restyle
+        self.cctv = cctv
         self.items = items
         self.regions = regions
         self.crop = crop
@@ -194,7 +195,7 @@ class Sampler:
         img = cv2.imread(ip)
         gt = common.read_yolo_labels(lp, img.shape[1], img.shape[0])
         ign = np.array([r[:4] for r in self.regions.get(subset + "/" + name, [])], np.float32).reshape(-1, 4)
-        return augment.make_sample(img, gt, ign, self.crop, self.rng, restyle=self.restyle)
+        return augment.make_sample(img, gt, ign, self.crop, self.rng, restyle=self.restyle, cctv=self.cctv)
 
     def batch(self, n):
         imgs, tg, ig = [], [], []
@@ -260,6 +261,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--restyle", type=float, default=1.0,
                     help="scale of augment.restyle_plates' probabilities (two-line 0.10, yellow 0.12); 0 = off, as the shipped model was trained")
+    ap.add_argument("--cctv", type=float, default=0.0,
+                    help="probability that a positive sample becomes a distant low-contrast CCTV plate (augment.cctv_degrade); 0 = off")
     ap.add_argument("--ignore-sets", default="romanian-dashcam",
                     help="subsets whose unlabelled teacher detections become ignore regions (comma list, "
                          "'all', or 'none'); default: the dashcam set, where the teacher's extra hits are "
@@ -288,7 +291,7 @@ def main():
                             lr=a.lr)
     ema = EMA(net)
     crit = PlateLoss(net.anchors)
-    sampler = Sampler(items, regions, a.crop, a.seed, a.restyle)
+    sampler = Sampler(items, regions, a.crop, a.seed, a.restyle, a.cctv)
     it = 0
     best = -1.0
     last = os.path.join(out, "last.pt")

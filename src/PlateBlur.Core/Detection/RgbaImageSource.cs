@@ -12,7 +12,7 @@ public sealed class RgbaImageSource(byte[] rgba, int width, int height) : IImage
     {
         float sx = region.W / dstW, sy = region.H / dstH;
         int tx = Sampling.Taps(sx), ty = Sampling.Taps(sy);
-        int taps = tx * ty;
+        int taps = tx * ty, inverse = Sampling.Inverse(taps);
         int[] cols = ArrayPool<int>.Shared.Rent(dstW * tx), rows = ArrayPool<int>.Shared.Rent(dstH * ty);
         try
         {
@@ -33,7 +33,7 @@ public sealed class RgbaImageSource(byte[] rgba, int width, int height) : IImage
                         }
                     }
                     int o = (j * dstW + i) * 3;
-                    rgb[o] = (byte)(r / taps); rgb[o + 1] = (byte)(g / taps); rgb[o + 2] = (byte)(b / taps);
+                    rgb[o] = (byte)((r * inverse) >> 16); rgb[o + 1] = (byte)((g * inverse) >> 16); rgb[o + 2] = (byte)((b * inverse) >> 16);
                 }
             }
         }

@@ -17,7 +17,7 @@ public sealed class YuvImageSource(YuvFrame frame) : IImageSource
         int w = frame.Width, h = frame.Height, cw = frame.ChromaWidth;
         float sx = region.W / dstW, sy = region.H / dstH;
         int tx = Sampling.Taps(sx), ty = Sampling.Taps(sy);
-        int taps = tx * ty;
+        int taps = tx * ty, inverse = Sampling.Inverse(taps);
         int[] cols = ArrayPool<int>.Shared.Rent(dstW * tx), rows = ArrayPool<int>.Shared.Rent(dstH * ty);
         try
         {
@@ -60,7 +60,7 @@ public sealed class YuvImageSource(YuvFrame frame) : IImageSource
                             vs += Unsafe.Add(ref v, rowC + (px >> 1));
                         }
                     }
-                    Put(ref Unsafe.Add(ref dst, 3 * i), ys / taps, us / taps, vs / taps);
+                    Put(ref Unsafe.Add(ref dst, 3 * i), (ys * inverse) >> 16, (us * inverse) >> 16, (vs * inverse) >> 16);
                 }
             }
         }
@@ -71,12 +71,18 @@ public sealed class YuvImageSource(YuvFrame frame) : IImageSource
         }
     }
 
+    /// <summary>0–255 clamping by table instead of branches (colour edges made the branches unpredictable): entry
+    /// <c>v + ClampOffset</c> is v clamped, for every v the conversion below can give from bytes (−277 to 534).</summary>
+    private static readonly byte[] ClampTable = [.. Enumerable.Range(-ClampOffset, 3 * ClampOffset).Select(v => Sampling.Clamp(v))];
+    private const int ClampOffset = 512;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(ref byte rgb, int y, int u, int v)
     {
-        int c = (y - 16) * 298, d = u - 128, e = v - 128;
-        rgb = Sampling.Clamp((c + 409 * e + 128) >> 8);
-        Unsafe.Add(ref rgb, 1) = Sampling.Clamp((c - 100 * d - 208 * e + 128) >> 8);
-        Unsafe.Add(ref rgb, 2) = Sampling.Clamp((c + 516 * d + 128) >> 8);
+        int c = (y - 16) * 298 + 128, d = u - 128, e = v - 128;
+        ref byte clamp = ref MemoryMarshal.GetArrayDataReference(ClampTable);
+        rgb = Unsafe.Add(ref clamp, ((c + 409 * e) >> 8) + ClampOffset);
+        Unsafe.Add(ref rgb, 1) = Unsafe.Add(ref clamp, ((c - 100 * d - 208 * e) >> 8) + ClampOffset);
+        Unsafe.Add(ref rgb, 2) = Unsafe.Add(ref clamp, ((c + 516 * d) >> 8) + ClampOffset);
     }
 }

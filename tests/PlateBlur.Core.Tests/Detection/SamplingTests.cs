@@ -43,6 +43,33 @@ public class SamplingTests
     }
 
     [Fact]
+    public void The_division_free_average_is_exact_for_every_sum_of_up_to_16_samples()
+    {
+        for (int taps = 1; taps <= 16; taps++)
+        {
+            int inverse = Sampling.Inverse(taps);
+            for (int sum = 0; sum <= 16 * 255; sum++)
+                if ((sum * inverse) >> 16 != sum / taps) Assert.Fail($"{sum} / {taps}: {(sum * inverse) >> 16}, not {sum / taps}");
+        }
+    }
+
+    [Fact]
+    public void Every_luma_with_the_extreme_chroma_converts_as_the_reference()
+    {
+        // The conversion's extremes lie at the corners of the chroma range (it is linear in U and V); the clamping table must hold them.
+        foreach (var (u, v) in new[] { (0, 0), (0, 255), (255, 0), (255, 255), (128, 128) })
+        {
+            using var frame = new YuvFrame(256, 2, 0, 0);
+            for (int x = 0; x < 256; x++) { frame.Y[x] = (byte)x; frame.Y[256 + x] = (byte)x; }
+            frame.U.Fill((byte)u); frame.V.Fill((byte)v);
+            var region = new BoxF(0, 0, 256, 2);
+            var got = new byte[3 * 256 * 2];
+            new YuvImageSource(frame).ResizeToRgb(region, 256, 2, got);
+            Assert.True(got.AsSpan().SequenceEqual(ReferenceYuv(frame, region, 256, 2)), $"U {u}, V {v}");
+        }
+    }
+
+    [Fact]
     public void A_flat_yuv_frame_gives_its_bt601_colour_everywhere()
     {
         using var frame = new YuvFrame(64, 48, 0, 0);
