@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace PlateBlur.Core.Detection;
 
 /// <summary>A picture the detector can sample: any region resized to packed RGB.</summary>
@@ -36,5 +38,35 @@ public static class Sampling
                 int p = (int)(start + (i + (a + 0.5f) / taps) * step);
                 positions[i * taps + a] = p < 0 ? 0 : p >= limit ? limit - 1 : p;
             }
+    }
+}
+
+/// <summary>Where one resize of <c>region</c> into <c>dstW</c>×<c>dstH</c> samples a <c>width</c>×<c>height</c> picture: the taps per
+/// axis, the multiplier that averages them (<see cref="Sampling.Inverse"/>), and every sub-sample's column (<see cref="Cols"/>,
+/// <c>[i * Tx + a]</c>) and row (<see cref="Rows"/>, <c>[j * Ty + b]</c>), clamped to the picture. Shared by the image sources;
+/// the arrays are rented and go back on <see cref="Dispose"/>.</summary>
+public readonly struct SampleGrid : IDisposable
+{
+    public readonly int Tx, Ty, Inverse;
+    public readonly int[] Cols, Rows;
+
+    public SampleGrid(BoxF region, int dstW, int dstH, int width, int height)
+    {
+        float sx = region.W / dstW, sy = region.H / dstH;
+        Tx = Sampling.Taps(sx);
+        Ty = Sampling.Taps(sy);
+        Inverse = Sampling.Inverse(Tx * Ty);
+        Cols = ArrayPool<int>.Shared.Rent(dstW * Tx);
+        Rows = ArrayPool<int>.Shared.Rent(dstH * Ty);
+        Sampling.Positions(region.X, sx, dstW, Tx, width, Cols);
+        Sampling.Positions(region.Y, sy, dstH, Ty, height, Rows);
+    }
+
+    public int Taps => Tx * Ty;
+
+    public void Dispose()
+    {
+        ArrayPool<int>.Shared.Return(Cols);
+        ArrayPool<int>.Shared.Return(Rows);
     }
 }

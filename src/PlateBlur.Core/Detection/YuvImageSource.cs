@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PlateBlur.Core.Media;
@@ -14,60 +13,49 @@ public sealed class YuvImageSource(YuvFrame frame) : IImageSource
     public void ResizeToRgb(BoxF region, int dstW, int dstH, Span<byte> rgb)
     {
         if (rgb.Length < 3 * dstW * dstH) throw new ArgumentException($"{rgb.Length} bytes cannot hold {dstW}x{dstH} RGB.", nameof(rgb));
-        int w = frame.Width, h = frame.Height, cw = frame.ChromaWidth;
-        float sx = region.W / dstW, sy = region.H / dstH;
-        int tx = Sampling.Taps(sx), ty = Sampling.Taps(sy);
-        int taps = tx * ty, inverse = Sampling.Inverse(taps);
-        int[] cols = ArrayPool<int>.Shared.Rent(dstW * tx), rows = ArrayPool<int>.Shared.Rent(dstH * ty);
-        try
+        int w = frame.Width, cw = frame.ChromaWidth;
+        using var grid = new SampleGrid(region, dstW, dstH, w, frame.Height);
+        int tx = grid.Tx, ty = grid.Ty, inverse = grid.Inverse;
+        int[] rows = grid.Rows;
+        ref byte y = ref MemoryMarshal.GetReference(frame.Y);
+        ref byte u = ref MemoryMarshal.GetReference(frame.U);
+        ref byte v = ref MemoryMarshal.GetReference(frame.V);
+        ref byte o = ref MemoryMarshal.GetReference(rgb);
+        ref int col0 = ref MemoryMarshal.GetArrayDataReference(grid.Cols);
+        // Every index below comes from the grid (clamped to the frame) or from the checked rgb length.
+        for (int j = 0; j < dstH; j++)
         {
-            Sampling.Positions(region.X, sx, dstW, tx, w, cols);
-            Sampling.Positions(region.Y, sy, dstH, ty, h, rows);
-            ref byte y = ref MemoryMarshal.GetReference(frame.Y);
-            ref byte u = ref MemoryMarshal.GetReference(frame.U);
-            ref byte v = ref MemoryMarshal.GetReference(frame.V);
-            ref byte o = ref MemoryMarshal.GetReference(rgb);
-            ref int col0 = ref MemoryMarshal.GetArrayDataReference(cols);
-            // Every index below comes from Positions (clamped to the frame) or from the checked rgb length.
-            for (int j = 0; j < dstH; j++)
+            ref byte dst = ref Unsafe.Add(ref o, j * dstW * 3);
+            if (grid.Taps == 1)
             {
-                ref byte dst = ref Unsafe.Add(ref o, j * dstW * 3);
-                if (taps == 1)
-                {
-                    int py = rows[j];
-                    ref byte rowY = ref Unsafe.Add(ref y, py * w);
-                    int rowC = (py >> 1) * cw;
-                    for (int i = 0; i < dstW; i++)
-                    {
-                        int px = Unsafe.Add(ref col0, i);
-                        Put(ref Unsafe.Add(ref dst, 3 * i), Unsafe.Add(ref rowY, px),
-                            Unsafe.Add(ref u, rowC + (px >> 1)), Unsafe.Add(ref v, rowC + (px >> 1)));
-                    }
-                    continue;
-                }
+                int py = rows[j];
+                ref byte rowY = ref Unsafe.Add(ref y, py * w);
+                int rowC = (py >> 1) * cw;
                 for (int i = 0; i < dstW; i++)
                 {
-                    int ys = 0, us = 0, vs = 0;
-                    for (int b = 0; b < ty; b++)
-                    {
-                        int py = rows[j * ty + b];
-                        int rowY = py * w, rowC = (py >> 1) * cw;
-                        for (int a = 0; a < tx; a++)
-                        {
-                            int px = Unsafe.Add(ref col0, i * tx + a);
-                            ys += Unsafe.Add(ref y, rowY + px);
-                            us += Unsafe.Add(ref u, rowC + (px >> 1));
-                            vs += Unsafe.Add(ref v, rowC + (px >> 1));
-                        }
-                    }
-                    Put(ref Unsafe.Add(ref dst, 3 * i), (ys * inverse) >> 16, (us * inverse) >> 16, (vs * inverse) >> 16);
+                    int px = Unsafe.Add(ref col0, i);
+                    Put(ref Unsafe.Add(ref dst, 3 * i), Unsafe.Add(ref rowY, px),
+                        Unsafe.Add(ref u, rowC + (px >> 1)), Unsafe.Add(ref v, rowC + (px >> 1)));
                 }
+                continue;
             }
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(cols);
-            ArrayPool<int>.Shared.Return(rows);
+            for (int i = 0; i < dstW; i++)
+            {
+                int ys = 0, us = 0, vs = 0;
+                for (int b = 0; b < ty; b++)
+                {
+                    int py = rows[j * ty + b];
+                    int rowY = py * w, rowC = (py >> 1) * cw;
+                    for (int a = 0; a < tx; a++)
+                    {
+                        int px = Unsafe.Add(ref col0, i * tx + a);
+                        ys += Unsafe.Add(ref y, rowY + px);
+                        us += Unsafe.Add(ref u, rowC + (px >> 1));
+                        vs += Unsafe.Add(ref v, rowC + (px >> 1));
+                    }
+                }
+                Put(ref Unsafe.Add(ref dst, 3 * i), (ys * inverse) >> 16, (us * inverse) >> 16, (vs * inverse) >> 16);
+            }
         }
     }
 
