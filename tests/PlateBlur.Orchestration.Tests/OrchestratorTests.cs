@@ -78,7 +78,7 @@ public class OrchestratorTests
     {
         FlakyProbe.Attempts = 0;
         await using var h = await PipelineHarness.StartAsync(null, r => r.AddActivity(ProbeActivity.Name, typeof(FlakyProbe)), [ProbeActivity.Name]);
-        var photo = await h.UploadAsync(PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[2].Image, "retry.jpg");
+        var photo = await h.UploadAsync(PlatePhotos.QcCleanPhoto(), "retry.jpg");
         var m = await h.RunAsync(photo.Name, photo.ETag, photo.Size);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
         Assert.Equal("anonymized", m.ReadOutputAs<MediaOutcome>()!.Status);
