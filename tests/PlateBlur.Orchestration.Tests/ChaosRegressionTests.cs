@@ -75,6 +75,67 @@ public class ChaosRegressionTests
         foreach (var n in new[] { bad.Name, bad.Name + ".reason.json" }) await h.Blobs.DeleteAsync(Containers.Quarantine, n);
     }
 
+    /// <summary>The chaos run in CI saw quarantine/chaos/x00-hls-local.mp4.reason.json written twice: the activity checked the run tag and
+    /// then wrote unconditionally, so a second execution of the same run (delivered again while storage restarted) or the storage client's
+    /// retry of a write whose reply was lost could write between the check and the write. Executions racing each other now write once.</summary>
+    [StorageFact]
+    public async Task Quarantine_executions_of_one_run_racing_each_other_write_each_blob_once()
+    {
+        await using var h = await PipelineHarness.StartAsync();
+        var bad = await h.UploadAsync(PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[0].Image, "quarantine-race.mp4");
+        var log = new WriteCounter();
+        var activity = new PlateBlur.Orchestration.Activities.QuarantineActivity(h.Blobs, log);
+        var work = new QuarantineWork("pb-quarantine-race", bad.Name, "not a supported media container", "not-media");
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => activity.ExecuteAsync(work, CancellationToken.None))));
+        Assert.Equal(1, log.Quarantined);                                    // failed before: several executions passed the check and wrote
+        var reason = (await h.Blobs.PropertiesAsync(Containers.Quarantine, bad.Name + ".reason.json"))!;
+        Assert.True(BlobStore.WrittenBy(reason, work.InstanceId));
+        Assert.True(BlobStore.WrittenBy(await h.Blobs.PropertiesAsync(Containers.Quarantine, bad.Name), work.InstanceId));
+        foreach (var n in new[] { bad.Name, bad.Name + ".reason.json" }) await h.Blobs.DeleteAsync(Containers.Quarantine, n);
+    }
+
+    /// <summary>The primitive under it: a write that meets a blob this run wrote after it looked (another execution, or its own earlier request
+    /// whose reply was lost) is refused by the condition and leaves that blob as it is; a blob of another run is replaced.</summary>
+    [StorageFact]
+    public async Task A_write_once_per_run_refused_by_its_condition_leaves_the_runs_blob_and_replaces_another_runs()
+    {
+        await using var h = await PipelineHarness.StartAsync();
+        string name = $"{h.Prefix}/write-once.json";
+        Dictionary<string, string> Tag(string run) => new() { [BlobStore.RunKey] = run };
+        Azure.ETag? inner = null;
+        // Between this execution's look (no blob) and its write, the run's other execution writes the blob.
+        bool wrote = await h.Blobs.WriteOncePerRunAsync(Containers.Quarantine, name, "run-a", async c =>
+        {
+            if (inner == null)
+            {
+                await h.Blobs.UploadTextAsync("other execution", Containers.Quarantine, name, default, Tag("run-a"));
+                inner = (await h.Blobs.PropertiesAsync(Containers.Quarantine, name))!.ETag;
+            }
+            await h.Blobs.UploadTextAsync("this execution", Containers.Quarantine, name, default, Tag("run-a"), c);
+        });
+        Assert.False(wrote);
+        Assert.Equal(inner, (await h.Blobs.PropertiesAsync(Containers.Quarantine, name))!.ETag);
+        Assert.Equal("other execution", await h.Blobs.ReadTextAsync(Containers.Quarantine, name));
+        // Another run (a new upload under the same name) replaces it.
+        Assert.True(await h.Blobs.WriteOncePerRunAsync(Containers.Quarantine, name, "run-b",
+            c => h.Blobs.UploadTextAsync("run b", Containers.Quarantine, name, default, Tag("run-b"), c)));
+        Assert.Equal("run b", await h.Blobs.ReadTextAsync(Containers.Quarantine, name));
+        await h.Blobs.DeleteAsync(Containers.Quarantine, name);
+    }
+
+    /// <summary>Counts the Quarantine activity's "quarantined" warnings: one per execution that wrote.</summary>
+    private sealed class WriteCounter : Microsoft.Extensions.Logging.ILogger<PlateBlur.Orchestration.Activities.QuarantineActivity>
+    {
+        private int _quarantined;
+        public int Quarantined => Volatile.Read(ref _quarantined);
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning && formatter(state, exception).Contains(" quarantined (")) Interlocked.Increment(ref _quarantined);
+        }
+    }
+
     [Fact]
     public void An_activity_run_after_its_jobs_cleanup_leaves_no_job_folder_behind()
     {

@@ -102,9 +102,10 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
         await Blob(container, name).UploadAsync(localPath, options, ct);
     }
 
-    public async Task UploadTextAsync(string text, string container, string name, CancellationToken ct = default, IDictionary<string, string>? metadata = null)
+    public async Task UploadTextAsync(string text, string container, string name, CancellationToken ct = default, IDictionary<string, string>? metadata = null,
+        BlobRequestConditions? conditions = null)
     {
-        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(name) }, Metadata = metadata };
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(name) }, Metadata = metadata, Conditions = conditions };
         await Blob(container, name).UploadAsync(BinaryData.FromString(text), options, ct);
     }
 
@@ -131,11 +132,38 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     }
 
     /// <summary>Server-side copy inside the account, waiting until it completes.</summary>
-    public async Task CopyAsync(string fromContainer, string fromName, string toContainer, string toName, CancellationToken ct = default, IDictionary<string, string>? metadata = null)
+    public async Task CopyAsync(string fromContainer, string fromName, string toContainer, string toName, CancellationToken ct = default, IDictionary<string, string>? metadata = null,
+        BlobRequestConditions? conditions = null)
     {
         var target = Blob(toContainer, toName);
-        var op = await target.StartCopyFromUriAsync(Blob(fromContainer, fromName).Uri, new BlobCopyFromUriOptions { Metadata = metadata }, ct);
+        var op = await target.StartCopyFromUriAsync(Blob(fromContainer, fromName).Uri, new BlobCopyFromUriOptions { Metadata = metadata, DestinationConditions = conditions }, ct);
         await op.WaitForCompletionAsync(ct);
+    }
+
+    /// <summary>Writes <paramref name="container"/>/<paramref name="name"/> for run <paramref name="run"/> at most once, whatever runs it again.
+    /// <paramref name="write"/> gets the conditions to write under (If-None-Match * when there is no blob, else If-Match the blob found, which
+    /// another run wrote) and must tag the blob with the run (<see cref="RunKey"/>). A second execution of the same activity, concurrent or
+    /// later, and the storage client's own retry of a write whose reply was lost (while storage restarts) all meet a blob that is no longer the
+    /// one they looked at: the write is refused (409/412), the blob is looked at again, and it is this run's, so nothing is written twice.
+    /// Checking the run tag first and then writing unconditionally did write twice in the chaos run.</summary>
+    /// <returns>True when this call wrote the blob; false when this run had already written it.</returns>
+    public async Task<bool> WriteOncePerRunAsync(string container, string name, string run, Func<BlobRequestConditions, Task> write, CancellationToken ct = default)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var existing = await PropertiesAsync(container, name, ct);
+            if (WrittenBy(existing, run)) return false;
+            var conditions = existing == null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = existing.ETag };
+            try
+            {
+                await write(conditions);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < 10)
+            {
+                // Written meanwhile (by this run's other execution, a retried request, or another run): look again.
+            }
+        }
     }
 
     /// <summary>Deletes a blob; with an ETag, only if it is still that version (a file re-uploaded meanwhile is left alone).</summary>
