@@ -63,7 +63,10 @@ public static class Charts
     /// <summary>Rows of cells coloured per frame (e.g. covered / leaked / no plate), one row per track or clip, with a label each.</summary>
     public static void StripChart(string path, string title, IReadOnlyList<(string Label, IReadOnlyList<SKColor> Cells)> rows, IReadOnlyList<(string Name, SKColor Color)> legend, int width = 1200)
     {
-        int labelW = 330, rowH = 18, gap = 6, top = 50;
+        // The label column fits the longest label ("clip.mp4 @10fps (every 2): 0/94 leaked"), up to half the width.
+        float longest;
+        using (var font = Sheets.Font(12)) longest = rows.Select(r => font.MeasureText(r.Label)).DefaultIfEmpty(0).Max();
+        int labelW = (int)Math.Clamp(longest + 20, 330, width / 2), rowH = 18, gap = 6, top = 50;
         int height = top + rows.Count * (rowH + gap) + 50;
         using var bmp = new SKBitmap(width, height);
         using var c = new SKCanvas(bmp);

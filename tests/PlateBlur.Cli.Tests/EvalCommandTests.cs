@@ -88,4 +88,41 @@ public class EvalCommandTests
         using var recipes = JsonDocument.Parse(File.ReadAllText(dir.File("out/recipes.json")));
         Assert.Equal(3, recipes.RootElement.GetProperty("recipes").GetArrayLength());
     }
+
+    [Fact]
+    public void Eval_video_sums_the_tuning_and_report_halves_apart_and_an_unlisted_clip_is_report_half()
+    {
+        using var dir = TestEnv.TempDir();
+        File.WriteAllText(dir.File("halves.txt"), "# test\nuk tuning\nvn report  # toll booth\n");
+        var halves = Commands.EvalVideoCommand.ReadHalves(dir.File("halves.txt"));
+        ClipScore Row(string clip, int plateFrames, int leaked, string variant = "native") =>
+            new(clip, 100, 1, plateFrames, leaked, leaked, new Dictionary<int, int>(), 2, 10, [], [], 0.05, variant, variant == "native" ? 1 : 3);
+        var scores = new List<ClipScore>
+        {
+            Row("uk.mp4", 300, 1), Row("vn.mp4", 400, 6), Row("nz.mp4", 186, 0), // nz is not listed: report half
+            Row("uk.mp4 @10fps (every 3)", 100, 0, "10fps"), Row("vn.mp4 @10fps (every 2)", 200, 5, "10fps"),
+        };
+        var t = Commands.EvalVideoCommand.HalfTotalsOf(scores, halves);
+        Assert.Equal(["report half, native", "report half, 10fps", "tuning half, native", "tuning half, 10fps"], t.Keys.ToArray());
+        Assert.Equal((2, 586, 6), (t["report half, native"].Clips, t["report half, native"].PlateFrames, t["report half, native"].Leaked));
+        Assert.Equal((1, 200, 5), (t["report half, 10fps"].Clips, t["report half, 10fps"].PlateFrames, t["report half, 10fps"].Leaked));
+        Assert.Equal((1, 300, 1), (t["tuning half, native"].Clips, t["tuning half, native"].PlateFrames, t["tuning half, native"].Leaked));
+        string table = Commands.EvalVideoCommand.Table(scores, Commands.EvalVideoCommand.Total(scores), t);
+        Assert.Contains("| **report half, native: 2 clips** | | | 586 | 6 | **1.02 %** |", table);
+
+        File.WriteAllText(dir.File("bad.txt"), "uk tuning\nuk report\n");
+        Assert.Contains("listed twice", Assert.Throws<InvalidDataException>(() => Commands.EvalVideoCommand.ReadHalves(dir.File("bad.txt"))).Message);
+        File.WriteAllText(dir.File("bad.txt"), "uk tunning\n");
+        Assert.Contains("line 1", Assert.Throws<InvalidDataException>(() => Commands.EvalVideoCommand.ReadHalves(dir.File("bad.txt"))).Message);
+    }
+
+    [Fact]
+    public void The_annotated_clips_halves_file_lists_every_boxes_file_once()
+    {
+        string dir = Path.Combine(TestEnv.RepoRoot, "tests", "annotations");
+        var halves = Commands.EvalVideoCommand.ReadHalves(Path.Combine(dir, Commands.EvalVideoCommand.HalvesFile));
+        var clips = Directory.GetFiles(dir, "*.boxes.txt").Select(f => Path.GetFileName(f)[..^".boxes.txt".Length]).Order().ToList();
+        Assert.Equal(clips, halves.Keys.Order().ToList());
+        Assert.Equal(["jp_street_lowres", "uk_rain_street"], halves.Where(h => h.Value == "tuning").Select(h => h.Key).Order().ToArray());
+    }
 }

@@ -97,6 +97,7 @@ public sealed class DataManifest
             Url = f.Url ?? (s.UrlBase != null ? s.UrlBase + Uri.EscapeDataString(f.Name) : null),
             Licence = f.Licence ?? s.Licence,
             Source = f.Source ?? s.Source,
+            InShared = s.InShared,
         })).ToList();
         if (withModels && IncludeModels)
             files.AddRange(ModelManifest.Embedded.Models.Where(m => m.MirrorPath != null).Select(m => new DataFile
@@ -130,6 +131,9 @@ public sealed class DataSet
     [JsonPropertyName("licence")] public string? Licence { get; init; }
     [JsonPropertyName("urlBase")] public string? UrlBase { get; init; }
     [JsonPropertyName("source")] public string? Source { get; init; }
+    /// <summary>False for files the shared data folder (CI's mirror) does not hold: they come only from their public URL, and
+    /// <see cref="DataStore.VerifyAsync"/> checks them only where they are present.</summary>
+    [JsonPropertyName("inShared")] public bool InShared { get; init; } = true;
     [JsonPropertyName("files")] public List<DataFile> Files { get; init; } = [];
 }
 
@@ -143,6 +147,8 @@ public sealed record DataFile
     [JsonPropertyName("source")] public string? Source { get; init; }
     /// <summary>Path under the data folder (set by <see cref="DataManifest.Files"/>).</summary>
     [JsonIgnore] public string Path { get; init; } = "";
+    /// <summary>Whether the shared data folder holds it (its set's inShared).</summary>
+    [JsonIgnore] public bool InShared { get; init; } = true;
 }
 
 /// <summary>Fills a data folder with manifest files: kept when already verified, else copied from the mirror or downloaded, and written only when the sha256 matches.</summary>
@@ -282,7 +288,12 @@ public sealed class DataStore(string dir, string? mirrorDir = null, string? mode
         foreach (var f in files)
         {
             string p = Target(root, f);
-            if (!File.Exists(p)) { problems.Add($"{f.Path}: missing in {root}"); continue; }
+            if (!File.Exists(p))
+            {
+                // Files the shared folder does not hold (downloaded only) are checked where present, not required.
+                if (f.InShared) problems.Add($"{f.Path}: missing in {root}");
+                continue;
+            }
             long bytes = new FileInfo(p).Length;
             if (bytes != f.Bytes) { problems.Add($"{f.Path}: {bytes} bytes, the manifest says {f.Bytes}"); continue; }
             string sha = await ModelStore.Sha256Async(p, ct);

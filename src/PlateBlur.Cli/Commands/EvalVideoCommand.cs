@@ -14,7 +14,42 @@ namespace PlateBlur.Cli.Commands;
 public static class EvalVideoCommand
 {
     public sealed record Output(string Mode, object Options, string Model, IReadOnlyList<ClipScore> Clips, Totals Totals, IReadOnlyList<ClipRecipe>? Recipes,
-        IReadOnlyDictionary<string, Totals>? VariantTotals = null);
+        IReadOnlyDictionary<string, Totals>? VariantTotals = null, IReadOnlyDictionary<string, Totals>? HalfTotals = null);
+
+    /// <summary>The file beside the boxes files that says which clips constants may be tuned on.</summary>
+    public const string HalvesFile = "halves.txt";
+
+    /// <summary>Reads <see cref="HalvesFile"/>: one "CLIP tuning|report" line per clip (CLIP without extension, '#' comments). A clip it
+    /// does not list is in the report half: a clip added later is never tuned on by accident.</summary>
+    public static Dictionary<string, string> ReadHalves(string path)
+    {
+        var halves = new Dictionary<string, string>(StringComparer.Ordinal);
+        int n = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            n++;
+            string line = raw.Split('#')[0].Trim();
+            if (line.Length == 0) continue;
+            var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length != 2 || f[1] is not ("tuning" or "report"))
+                throw new InvalidDataException($"{path} line {n}: expected 'CLIP tuning' or 'CLIP report', got '{raw.Trim()}'");
+            if (!halves.TryAdd(f[0], f[1])) throw new InvalidDataException($"{path} line {n}: {f[0]} is listed twice");
+        }
+        return halves;
+    }
+
+    /// <summary>The half a scored row belongs to ("clip.mp4" or "clip.mp4 @10fps (every 2)"): report unless the halves say tuning.</summary>
+    public static string HalfOf(ClipScore c, IReadOnlyDictionary<string, string> halves)
+    {
+        string clip = c.Clip.Split(" @")[0];
+        return halves.GetValueOrDefault(Path.GetFileNameWithoutExtension(clip)) ?? halves.GetValueOrDefault(clip) ?? "report";
+    }
+
+    /// <summary>Totals per half and rate variant, report half first: "report half, native", "tuning half, 10fps", ….</summary>
+    public static Dictionary<string, Totals> HalfTotalsOf(IReadOnlyList<ClipScore> scores, IReadOnlyDictionary<string, string> halves) =>
+        scores.GroupBy(c => (Half: HalfOf(c, halves), c.Variant)).OrderBy(g => g.Key.Half == "report" ? 0 : 1)
+            .ThenBy(g => scores.Select(c => c.Variant).Distinct().ToList().IndexOf(g.Key.Variant))
+            .ToDictionary(g => $"{g.Key.Half} half, {g.Key.Variant}", g => Total(g.ToList()));
 
     public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps, double MaskedAreaShare);
 
@@ -131,9 +166,12 @@ public static class EvalVideoCommand
                 }
                 var totals = Total(scores);
                 var variantTotals = scores.GroupBy(c => c.Variant).ToDictionary(g => g.Key, g => Total(g.ToList()));
-                string table = Table(scores, totals);
+                // Annotated clips: the tuning and report halves (halves.txt beside the boxes files) are summed apart; the report half is the headline.
+                string halvesPath = Path.Combine(annotationDir, HalvesFile);
+                var halfTotals = mode == "annotated videos" && File.Exists(halvesPath) ? HalfTotalsOf(scores, ReadHalves(halvesPath)) : null;
+                string table = Table(scores, totals, halfTotals);
                 Console.WriteLine(table);
-                var result = new Output(mode, options, anonymizer.Model.Name, scores, totals, recipes, variantTotals);
+                var result = new Output(mode, options, anonymizer.Model.Name, scores, totals, recipes, variantTotals, halfTotals);
                 await File.WriteAllTextAsync(Path.Combine(o, "eval-video.md"), $"Mode: {mode}; model {anonymizer.Model.Name}\n\n{table}\n", ct);
                 await File.WriteAllTextAsync(Path.Combine(o, "eval-video.json"), JsonSerializer.Serialize(result, AnonymizationReport.Json), ct);
                 var baselineScores = r.GetValue(baseline) is { } b ? ReadScores(Path.Combine(b, "eval-video.json")) : null;
@@ -194,7 +232,7 @@ public static class EvalVideoCommand
             s.Sum(c => c.MaskedAreaShare * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)));
     }
 
-    public static string Table(IReadOnlyList<ClipScore> scores, Totals t)
+    public static string Table(IReadOnlyList<ClipScore> scores, Totals t, IReadOnlyDictionary<string, Totals>? halves = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var lines = new List<string>
@@ -213,6 +251,8 @@ public static class EvalVideoCommand
                 lines.Add(string.Format(inv, "| *{0}: {1} clips* | | | {2} | {3} | *{4:0.00} %* | {5} | {6:0.00} | {7:0.00} % | {8:0.0} |", g.Key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps));
             }
         }
+        foreach (var (key, v) in halves ?? new Dictionary<string, Totals>())
+            lines.Add(string.Format(inv, "| **{0}: {1} clips** | | | {2} | {3} | **{4:0.00} %** | {5} | {6:0.00} | {7:0.00} % | {8:0.0} |", key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps));
         lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {5:0.00} | {6:0.00} % | {7:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, 100 * t.MaskedAreaShare, t.Fps));
         return string.Join("\n", lines);
     }
