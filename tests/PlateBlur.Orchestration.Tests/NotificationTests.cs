@@ -88,7 +88,7 @@ public class NotificationTests
     {
         await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:NotifyAttempts"] = "2", ["PlateBlur:NotifyRetrySeconds"] = "0.1", ["PlateBlur:SourcePolicy"] = "keep" });
         h.Sink.Down = true;
-        var photo = await h.UploadAsync(PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[2].Image, "unreachable.jpg");
+        var photo = await h.UploadAsync(PlatePhotos.QcCleanPhoto(), "unreachable.jpg");
         var m = await h.RunAsync(photo.Name, photo.ETag, photo.Size, TimeSpan.FromMinutes(3));
         Assert.True(m.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{m.RuntimeStatus}: {m.FailureDetails?.ErrorMessage}");
         var outcome = m.ReadOutputAs<MediaOutcome>()!;

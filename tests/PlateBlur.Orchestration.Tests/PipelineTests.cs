@@ -21,8 +21,7 @@ public class PipelineTests(ITestOutputHelper log)
     {
         await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "2", ["PlateBlur:TileEvery"] = "1" });
         var video = await h.UploadAsync(TestEnv.Shared("samples", "uk_rain_street.mp4"), "street clip.mp4");
-        var photoSample = PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))[2];
-        var photo = await h.UploadAsync(photoSample.Image, "photos/café.jpg");
+        var photo = await h.UploadAsync(PlatePhotos.QcCleanPhoto(), "photos/café.jpg");
 
         var v = Outcome(await h.RunAsync(video.Name, video.ETag, video.Size));
         var p = Outcome(await h.RunAsync(photo.Name, photo.ETag, photo.Size));
