@@ -8,8 +8,11 @@ namespace PlateBlur.Evaluation;
 public sealed record ClipScore(
     string Clip, int Frames, int Plates, int PlateFrames, int Leaked, int LongestRun, IReadOnlyDictionary<int, int> LongestRunPerPlate,
     double MasksPerFrame, double Fps, IReadOnlyList<int> LeakedFrames, IReadOnlyList<int> PlateFrameIndexes, double MaskedAreaShare = 0,
-    string Variant = "native", int Step = 1)
+    string Variant = "native", int Step = 1, int LongestRunTall = 0)
 {
+    /// <summary>Plates at least this many pixels tall: issue 12 allows no leaked run longer than 3 frames on them.</summary>
+    public const float TallPlate = 10;
+
     public double LeakedShare => PlateFrames == 0 ? 0 : (double)Leaked / PlateFrames;
 }
 
@@ -22,6 +25,7 @@ public static class VideoEvaluator
         var leaked = new SortedSet<int>();
         var plateFrames = new SortedSet<int>();
         var perPlate = new Dictionary<int, SortedSet<int>>();
+        var perPlateTall = new Dictionary<int, SortedSet<int>>();
         int leakedPlateFrames = 0;
         foreach (var t in truth)
         {
@@ -32,6 +36,11 @@ public static class VideoEvaluator
             leaked.Add(t.Frame);
             if (!perPlate.TryGetValue(t.PlateId, out var set)) perPlate[t.PlateId] = set = [];
             set.Add(t.Frame);
+            if (t.Box.H >= ClipScore.TallPlate)
+            {
+                if (!perPlateTall.TryGetValue(t.PlateId, out var tall)) perPlateTall[t.PlateId] = tall = [];
+                tall.Add(t.Frame);
+            }
         }
         var visible = truth.Select(t => t.PlateId).Distinct().ToList();
         var longest = visible.ToDictionary(id => id, id => LongestRun(perPlate.GetValueOrDefault(id) ?? []));
@@ -40,7 +49,7 @@ public static class VideoEvaluator
         double masked = report.Frames.Sum(f => Math.Min(1.0, f.Boxes.Sum(b => (double)b.W * b.H) / area));
         return new ClipScore(clip, (int)frames, visible.Count, truth.Count, leakedPlateFrames, longest.Values.DefaultIfEmpty(0).Max(), longest,
             frames == 0 ? 0 : (double)report.Counts.Masks / frames, frames / Math.Max(report.Timings.Total, 1e-9), leaked.ToList(), plateFrames.ToList(),
-            frames == 0 ? 0 : masked / frames);
+            frames == 0 ? 0 : masked / frames, LongestRunTall: perPlateTall.Values.Select(LongestRun).DefaultIfEmpty(0).Max());
     }
 
     /// <summary>Longest run of leaked frames with consecutive indices.</summary>

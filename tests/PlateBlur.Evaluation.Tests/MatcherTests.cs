@@ -55,6 +55,22 @@ public class MatcherTests
         Assert.Equal(2, s.LongestRunPerPlate[1]);
         Assert.Equal(2, s.LongestRunPerPlate[2]);
         Assert.Equal(0.5, s.MasksPerFrame, 3);
+        Assert.Equal(2, s.LongestRunTall);        // both plates are 10 px tall
+    }
+
+    [Fact]
+    public void The_longest_run_on_tall_plates_counts_only_frames_where_the_plate_is_at_least_10_px_tall()
+    {
+        // One plate, never masked, frames 0-5: 12 px tall in 0-1 and 4-5, 8 px tall in 2-3 (it drove away and came back).
+        var truth = Enumerable.Range(0, 6).Select(f => new TruthBox(f, new BoxF(10, 10, 30, f is 2 or 3 ? 8 : 12), 1)).ToList();
+        var report = new AnonymizationReport
+        {
+            Kind = "video", Input = Facts(), Model = new ModelFacts("m", "m.onnx", "", "", 640, ""), Options = new PlateBlurOptions(),
+            Counts = new Counts(6, 0, 0, 0, 1), Timings = new StageTimings(0, 0, 0, 0, 0, 0, 0, 1), Frames = [],
+        };
+        var s = VideoEvaluator.Score("c", truth, report);
+        Assert.Equal(6, s.LongestRun);
+        Assert.Equal(2, s.LongestRunTall);        // 0-1 and 4-5: the small frames between break the run on tall plates
     }
 
     [Fact]

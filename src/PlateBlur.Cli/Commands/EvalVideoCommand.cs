@@ -51,7 +51,8 @@ public static class EvalVideoCommand
             .ThenBy(g => scores.Select(c => c.Variant).Distinct().ToList().IndexOf(g.Key.Variant))
             .ToDictionary(g => $"{g.Key.Half} half, {g.Key.Variant}", g => Total(g.ToList()));
 
-    public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps, double MaskedAreaShare);
+    public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps, double MaskedAreaShare,
+        int LongestRunTall = 0);
 
     public static Command Create()
     {
@@ -229,7 +230,7 @@ public static class EvalVideoCommand
         int pf = s.Sum(c => c.PlateFrames), leaked = s.Sum(c => c.Leaked);
         return new Totals(s.Count, pf, leaked, pf == 0 ? 0 : (double)leaked / pf, s.Select(c => c.LongestRun).DefaultIfEmpty(0).Max(),
             s.Sum(c => c.MasksPerFrame * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Sum(c => c.Frames) / Math.Max(1e-9, s.Sum(c => c.Frames / Math.Max(c.Fps, 1e-9))),
-            s.Sum(c => c.MaskedAreaShare * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)));
+            s.Sum(c => c.MaskedAreaShare * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Select(c => c.LongestRunTall).DefaultIfEmpty(0).Max());
     }
 
     public static string Table(IReadOnlyList<ClipScore> scores, Totals t, IReadOnlyDictionary<string, Totals>? halves = null)
@@ -237,23 +238,23 @@ public static class EvalVideoCommand
         var inv = CultureInfo.InvariantCulture;
         var lines = new List<string>
         {
-            "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | masks per frame | frame area masked | fps |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | longest run, plates ≥ 10 px tall | masks per frame | frame area masked | fps |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         };
         var groups = scores.GroupBy(c => c.Variant).ToList();
         foreach (var g in groups)
         {
-            lines.AddRange(g.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {7:0.00} | {8:0.00} % | {9:0.0} |",
-                c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, 100 * c.MaskedAreaShare, c.Fps)));
+            lines.AddRange(g.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {10} | {7:0.00} | {8:0.00} % | {9:0.0} |",
+                c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, 100 * c.MaskedAreaShare, c.Fps, c.LongestRunTall)));
             if (groups.Count > 1)
             {
                 var v = Total(g.ToList());
-                lines.Add(string.Format(inv, "| *{0}: {1} clips* | | | {2} | {3} | *{4:0.00} %* | {5} | {6:0.00} | {7:0.00} % | {8:0.0} |", g.Key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps));
+                lines.Add(string.Format(inv, "| *{0}: {1} clips* | | | {2} | {3} | *{4:0.00} %* | {5} | {9} | {6:0.00} | {7:0.00} % | {8:0.0} |", g.Key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps, v.LongestRunTall));
             }
         }
         foreach (var (key, v) in halves ?? new Dictionary<string, Totals>())
-            lines.Add(string.Format(inv, "| **{0}: {1} clips** | | | {2} | {3} | **{4:0.00} %** | {5} | {6:0.00} | {7:0.00} % | {8:0.0} |", key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps));
-        lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {5:0.00} | {6:0.00} % | {7:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, 100 * t.MaskedAreaShare, t.Fps));
+            lines.Add(string.Format(inv, "| **{0}: {1} clips** | | | {2} | {3} | **{4:0.00} %** | {5} | {9} | {6:0.00} | {7:0.00} % | {8:0.0} |", key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps, v.LongestRunTall));
+        lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {8} | {5:0.00} | {6:0.00} % | {7:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, 100 * t.MaskedAreaShare, t.Fps, t.LongestRunTall));
         return string.Join("\n", lines);
     }
 
