@@ -125,4 +125,33 @@ public class EvalCommandTests
         Assert.Equal(clips, halves.Keys.Order().ToList());
         Assert.Equal(["jp_street_lowres", "uk_rain_street"], halves.Where(h => h.Value == "tuning").Select(h => h.Key).Order().ToArray());
     }
+
+    [SharedFact]
+    public void Eval_video_qc_sweep_measures_every_frame_and_its_numbers_fall_as_the_threshold_rises()
+    {
+        using var dir = TestEnv.TempDir();
+        var r = CliRunner.Run("eval-video", "--data", TestEnv.Shared("data", "openalpr-eu"), "--clips", "2", "--frames", "16", "--size", "640x360",
+            "--out", dir.File("out"), "--preset", "ultrafast", "--qc-sweep");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("| QC threshold |", File.ReadAllText(dir.File("out/qc-sweep.md")));
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("out/eval-video.json")));
+        var sweeps = json.RootElement.GetProperty("qcSweep");
+        Assert.Equal(2, sweeps.GetArrayLength());
+        foreach (var s in sweeps.EnumerateArray())
+        {
+            int frames = s.GetProperty("frames").GetInt32(), plateFrames = s.GetProperty("plateFrames").GetInt32();
+            Assert.Equal(16, frames);
+            Assert.True(plateFrames >= 8, $"{plateFrames} plate-frames");
+            var rows = s.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal([0.3, 0.4, 0.5, 0.6, 0.7], rows.Select(x => Math.Round(x.GetProperty("threshold").GetDouble(), 2)).ToArray());
+            for (int i = 1; i < rows.Count; i++)
+            {
+                Assert.True(rows[i].GetProperty("seen").GetInt32() <= rows[i - 1].GetProperty("seen").GetInt32());
+                Assert.True(rows[i].GetProperty("falseFrames").GetInt32() <= rows[i - 1].GetProperty("falseFrames").GetInt32());
+            }
+            // The synthetic clips show a clear plate in most frames: QC sees it when nothing is masked.
+            Assert.True(rows[0].GetProperty("seenShare").GetDouble() >= 0.5, s.ToString());
+            Assert.All(rows, x => Assert.InRange(x.GetProperty("failChance").GetDouble(), 0, 1));
+        }
+    }
 }

@@ -5,6 +5,7 @@ using PlateBlur.Core.Anonymization;
 using PlateBlur.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Models;
+using PlateBlur.Core.Qc;
 using PlateBlur.Core.Reports;
 using SkiaSharp;
 
@@ -14,7 +15,7 @@ namespace PlateBlur.Cli.Commands;
 public static class EvalVideoCommand
 {
     public sealed record Output(string Mode, object Options, string Model, IReadOnlyList<ClipScore> Clips, Totals Totals, IReadOnlyList<ClipRecipe>? Recipes,
-        IReadOnlyDictionary<string, Totals>? VariantTotals = null, IReadOnlyDictionary<string, Totals>? HalfTotals = null);
+        IReadOnlyDictionary<string, Totals>? VariantTotals = null, IReadOnlyDictionary<string, Totals>? HalfTotals = null, IReadOnlyList<QcSweep>? QcSweep = null);
 
     /// <summary>The file beside the boxes files that says which clips constants may be tuned on.</summary>
     public const string HalvesFile = "halves.txt";
@@ -65,6 +66,11 @@ public static class EvalVideoCommand
         var outDir = new Option<string>("--out") { Description = "Folder for eval-video.md/.json, leaks.png and (synthetic) the clips' recipes and boxes", DefaultValueFactory = _ => "eval-video-out" };
         var baseline = new Option<string?>("--baseline") { Description = "An earlier eval-video --out folder: its leaks are drawn above this run's in leaks.png" };
         var keep = new Option<bool>("--keep-clips") { Description = "Keep the generated and anonymized clips in --out" };
+        var qcSweep = new Option<bool>("--qc-sweep")
+        {
+            Description = "Also measure QC's threshold on every clip: QC's re-detection on every frame of the output (false residuals) and of the " +
+                "source with nothing masked (plate-frames QC would see), at 0.3-0.7; writes qc-sweep.md (slow: two all-tile scans per clip)",
+        };
         var rates = new Option<string>("--rates")
         {
             Description = "Frame-rate variants to score, comma-separated: 'native', a rate such as '10' (keep every k-th frame, k chosen per clip " +
@@ -73,7 +79,7 @@ public static class EvalVideoCommand
         };
         var pipeline = new PipelineOptions();
         var cmd = new Command("eval-video", "Measure plate-frames leaked by the full anonymize path on annotated or synthetic videos");
-        foreach (var o in new Option[] { data, annotations, clips, seed, size, frames, outDir, baseline, keep, rates }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, annotations, clips, seed, size, frames, outDir, baseline, keep, rates, qcSweep }) cmd.Options.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
@@ -119,6 +125,8 @@ public static class EvalVideoCommand
                 if (jobs.Count == 0) throw new InvalidDataException($"{dataDir} has neither annotated videos nor annotated photos.");
 
                 var scores = new List<ClipScore>();
+                var sweeps = new List<QcSweep>();
+                var sweepScanner = r.GetValue(qcSweep) ? QcSampler.Scanner(anonymizer.Scanner, options, QcSweep.Thresholds.Min()) : null;
                 var leakCells = new List<(SKBitmap, string)>();
                 var progress = new ConsoleProgress(quiet: false);
                 try
@@ -158,6 +166,13 @@ public static class EvalVideoCommand
                         var score = VideoEvaluator.Score(label, truth, report) with { Variant = variant.Spec, Step = step };
                         scores.Add(score);
                         leakCells.AddRange(await LeakCrops(video, truth, report, score, 8, ct));
+                        if (sweepScanner != null)
+                        {
+                            Console.Error.WriteLine($"{label}: QC sweep (every frame of the output, then of the source)");
+                            var onOutput = await QcSampler.ResidualsEveryFrameAsync(output, report, sweepScanner, ct);
+                            var onSource = await QcSampler.ResidualsEveryFrameAsync(video, null, sweepScanner, ct);
+                            sweeps.Add(QcSweep.Of(label, score.Frames, truth, onOutput, onSource, options.QcSamples));
+                        }
                     }
                     Sheets.Sheet(Path.Combine(o, "leaked.png"), $"Leaked plate-frames, up to 8 per clip (green: plate, blue: masks)", leakCells, 4, 300);
                 }
@@ -172,7 +187,14 @@ public static class EvalVideoCommand
                 var halfTotals = mode == "annotated videos" && File.Exists(halvesPath) ? HalfTotalsOf(scores, ReadHalves(halvesPath)) : null;
                 string table = Table(scores, totals, halfTotals);
                 Console.WriteLine(table);
-                var result = new Output(mode, options, anonymizer.Model.Name, scores, totals, recipes, variantTotals, halfTotals);
+                var result = new Output(mode, options, anonymizer.Model.Name, scores, totals, recipes, variantTotals, halfTotals, sweepScanner != null ? sweeps : null);
+                if (sweepScanner != null)
+                {
+                    string sweepTable = QcSweep.Table(sweeps);
+                    Console.WriteLine(sweepTable);
+                    await File.WriteAllTextAsync(Path.Combine(o, "qc-sweep.md"), $"QC threshold sweep; model {anonymizer.Model.Name}; the pipeline's QC threshold is " +
+                        $"{options.EffectiveQcThreshold:0.###} with {options.QcSamples} sampled frames per file\n\n{sweepTable}\n", ct);
+                }
                 await File.WriteAllTextAsync(Path.Combine(o, "eval-video.md"), $"Mode: {mode}; model {anonymizer.Model.Name}\n\n{table}\n", ct);
                 await File.WriteAllTextAsync(Path.Combine(o, "eval-video.json"), JsonSerializer.Serialize(result, AnonymizationReport.Json), ct);
                 var baselineScores = r.GetValue(baseline) is { } b ? ReadScores(Path.Combine(b, "eval-video.json")) : null;

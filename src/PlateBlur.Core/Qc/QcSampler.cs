@@ -13,10 +13,34 @@ using Detection = PlateBlur.Core.Detection.Detection;
 public static class QcSampler
 {
     /// <summary>The QC re-detector: the pipeline's plate model on every tile of a frame, at the QC threshold.</summary>
-    public static FrameScanner Scanner(FrameScanner pipeline, PlateBlurOptions options) =>
+    /// <param name="threshold">Another threshold than the QC threshold (a sweep scans once at a low one and compares scores).</param>
+    public static FrameScanner Scanner(FrameScanner pipeline, PlateBlurOptions options, float? threshold = null) =>
         // Without the coarse pass: its large boxes on a masked frame (a blurred patch, a sign) are false alarms far more often than a
         // leaked close plate, and each one sends the whole output to quarantine. Close plates are still re-checked by the whole-frame pass.
-        new(pipeline.Plates, options.ScanOptions() with { Threshold = options.EffectiveQcThreshold, TileEvery = 1, CoarseSide = 0 });
+        new(pipeline.Plates, options.ScanOptions() with { Threshold = threshold ?? options.EffectiveQcThreshold, TileEvery = 1, CoarseSide = 0 });
+
+    /// <summary>QC's re-detection on every frame of a video: per frame, the detections QC would call residual (outside the grown masks of
+    /// <paramref name="report"/>, at least <see cref="MinResidualWidth"/> wide) with their scores. With an empty report, every detection.
+    /// For measuring QC (eval-video --qc-sweep), not for the pipeline, which samples K frames.</summary>
+    public static async Task<Dictionary<int, List<Detection>>> ResidualsEveryFrameAsync(string video, AnonymizationReport? report, FrameScanner scanner, CancellationToken ct = default)
+    {
+        var info = await MediaProbe.ProbeAsync(video, ct);
+        var v = info.RequireVideo();
+        var timeline = await FrameTimeline.ScanAsync(video, v, ct);
+        var masksByFrame = (report?.Frames ?? []).ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
+        var result = new Dictionary<int, List<Detection>>();
+        int index = 0;
+        await foreach (var frame in FrameReader.ReadAsync(video, v, timeline, 0, timeline.FrameCount, ct))
+        {
+            using (frame)
+            {
+                var found = Anonymization.SegmentProcessor.Detect(scanner, frame, v.Rotation, allTiles: true);
+                result[index] = Residual(found, masksByFrame.GetValueOrDefault(index) ?? []);
+            }
+            index++;
+        }
+        return result;
+    }
 
     /// <summary>K frames spread over the whole file (one in each of K equal strata), chosen by a seed so a run can be repeated.</summary>
     public static List<int> SampleIndices(int frameCount, int k, string seed)
