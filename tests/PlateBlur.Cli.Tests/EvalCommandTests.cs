@@ -60,9 +60,7 @@ public class EvalCommandTests
     public void Eval_video_leak_count_equals_an_independent_count_from_the_reports()
     {
         using var dir = TestEnv.TempDir();
-        var r = CliRunner.Run("eval-video", "--data", TestEnv.Shared("data", "openalpr-eu"), "--clips", "3", "--frames", "24", "--size", "640x360",
-            "--out", dir.File("out"), "--keep-clips", "--preset", "ultrafast");
-        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(0, EvalVideoOnSyntheticClips(dir, 3, 24, "--keep-clips").ExitCode);
         int plateFrames = 0, leaked = 0;
         foreach (var boxes in Directory.GetFiles(dir.File("out/boxes"), "*.boxes.txt"))
         {
@@ -130,9 +128,7 @@ public class EvalCommandTests
     public void Eval_video_qc_sweep_measures_every_frame_and_its_numbers_fall_as_the_threshold_rises()
     {
         using var dir = TestEnv.TempDir();
-        var r = CliRunner.Run("eval-video", "--data", TestEnv.Shared("data", "openalpr-eu"), "--clips", "2", "--frames", "16", "--size", "640x360",
-            "--out", dir.File("out"), "--preset", "ultrafast", "--qc-sweep");
-        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(0, EvalVideoOnSyntheticClips(dir, 2, 16, "--qc-sweep").ExitCode);
         Assert.Contains("| QC threshold |", File.ReadAllText(dir.File("out/qc-sweep.md")));
         using var json = JsonDocument.Parse(File.ReadAllText(dir.File("out/eval-video.json")));
         var sweeps = json.RootElement.GetProperty("qcSweep");
@@ -154,4 +150,9 @@ public class EvalCommandTests
             Assert.All(rows, x => Assert.InRange(x.GetProperty("failChance").GetDouble(), 0, 1));
         }
     }
+
+    /// <summary>eval-video on synthetic 640×360 clips made from the openalpr-eu photos, written to DIR/out.</summary>
+    private static CliRunner.Result EvalVideoOnSyntheticClips(TempDir dir, int clips, int frames, params string[] extra) =>
+        CliRunner.Run(["eval-video", "--data", TestEnv.Shared("data", "openalpr-eu"), "--clips", clips.ToString(CultureInfo.InvariantCulture),
+            "--frames", frames.ToString(CultureInfo.InvariantCulture), "--size", "640x360", "--out", dir.File("out"), "--preset", "ultrafast", .. extra]);
 }
