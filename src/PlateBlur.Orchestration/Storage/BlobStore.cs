@@ -147,12 +147,20 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     /// one they looked at: the write is refused (409/412), the blob is looked at again, and it is this run's, so nothing is written twice.
     /// Checking the run tag first and then writing unconditionally did write twice in the chaos run.</summary>
     /// <returns>True when this call wrote the blob; false when this run had already written it.</returns>
-    public async Task<bool> WriteOncePerRunAsync(string container, string name, string run, Func<BlobRequestConditions, Task> write, CancellationToken ct = default)
+    public Task<bool> WriteOncePerRunAsync(string container, string name, string run, Func<BlobRequestConditions, Task> write, CancellationToken ct = default) =>
+        WriteIfUnchangedAsync(container, name, existing => WrittenBy(existing, run) ? false : null, write, ct);
+
+    /// <summary>The conditional write both <see cref="WriteOncePerRunAsync"/> and <see cref="PublishVersionedAsync"/> stand on: look at the
+    /// blob, let <paramref name="settle"/> decide from what is there (a result ends it; null means write), write under the condition that the
+    /// blob is still what was looked at (If-None-Match * when there was none, else If-Match its ETag), and look again when that is refused
+    /// (409/412: someone wrote between the look and the write). True once this call wrote.</summary>
+    private async Task<bool> WriteIfUnchangedAsync(string container, string name, Func<BlobProperties?, bool?> settle, Func<BlobRequestConditions, Task> write,
+        CancellationToken ct)
     {
         for (int attempt = 0; ; attempt++)
         {
             var existing = await PropertiesAsync(container, name, ct);
-            if (WrittenBy(existing, run)) return false;
+            if (settle(existing) is bool settled) return settled;
             var conditions = existing == null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = existing.ETag };
             try
             {
@@ -199,31 +207,20 @@ public sealed class BlobStore(BlobServiceClient service, BlobServiceClient? prob
     /// <param name="current">The source in inbox/ is this version (nothing newer exists): only a strictly later version wins a tie-free comparison.</param>
     /// <param name="run">The run (orchestration instance) that publishes: a name this same run already published for this source version
     /// is left as it is. An activity runs at least once: Publish retried after a crash or a storage fault must not write an output twice.</param>
-    public async Task<bool> PublishVersionedAsync(string fromContainer, string fromName, string container, string name, SourceVersion version, bool current,
+    public Task<bool> PublishVersionedAsync(string fromContainer, string fromName, string container, string name, SourceVersion version, bool current,
         CancellationToken ct = default, string? run = null)
     {
-        var target = Blob(container, name);
-        for (int attempt = 0; ; attempt++)
+        var metadata = version.Metadata();
+        if (run != null) metadata[RunKey] = run;
+        return WriteIfUnchangedAsync(container, name, Settle, conditions => CopyAsync(fromContainer, fromName, container, name, ct, metadata, conditions), ct);
+
+        bool? Settle(BlobProperties? existing)
         {
-            var existing = await PropertiesAsync(container, name, ct);
-            if (existing != null && version.IsOlderThan(SourceVersion.Of(existing.Metadata), current)) return false;
+            if (existing != null && version.IsOlderThan(SourceVersion.Of(existing.Metadata), current)) return false;   // a newer version owns the name
             if (run != null && WrittenBy(existing, run)
                 && SourceVersion.Of(existing!.Metadata) is { } published && published.ETag.Trim('"') == version.ETag.Trim('"'))
-                return true;
-            var conditions = existing == null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = existing.ETag };
-            var metadata = version.Metadata();
-            if (run != null) metadata[RunKey] = run;
-            var options = new BlobCopyFromUriOptions { DestinationConditions = conditions, Metadata = metadata };
-            try
-            {
-                var op = await target.StartCopyFromUriAsync(Blob(fromContainer, fromName).Uri, options, ct);
-                await op.WaitForCompletionAsync(ct);
-                return true;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < 10)
-            {
-                // Another run wrote the name between our read and our copy: look again.
-            }
+                return true;                                                                                             // this run published it already
+            return null;
         }
     }
 
