@@ -19,27 +19,41 @@ public static class QcSampler
         // leaked close plate, and each one sends the whole output to quarantine. Close plates are still re-checked by the whole-frame pass.
         new(pipeline.Plates, options.ScanOptions() with { Threshold = threshold ?? options.EffectiveQcThreshold, TileEvery = 1, CoarseSide = 0 });
 
-    /// <summary>QC's re-detection on every frame of a video: per frame, the detections QC would call residual (outside the grown masks of
-    /// <paramref name="report"/>, at least <see cref="MinResidualWidth"/> wide) with their scores. With an empty report, every detection.
+    /// <summary>QC's re-detection on every frame of a video: per frame, the detections QC would call residual (outside the grown masks and
+    /// reviewed drops of <paramref name="report"/>, at least <see cref="MinResidualWidth"/> wide) with their scores. Without a report, every
+    /// detection at least that wide.
     /// For measuring QC (eval-video --qc-sweep), not for the pipeline, which samples K frames.</summary>
     public static async Task<Dictionary<int, List<Detection>>> ResidualsEveryFrameAsync(string video, AnonymizationReport? report, FrameScanner scanner, CancellationToken ct = default)
     {
         var info = await MediaProbe.ProbeAsync(video, ct);
         var v = info.RequireVideo();
         var timeline = await FrameTimeline.ScanAsync(video, v, ct);
-        var masksByFrame = (report?.Frames ?? []).ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
+        var masks = new FrameMasksOf(report);
         var result = new Dictionary<int, List<Detection>>();
         int index = 0;
         await foreach (var frame in FrameReader.ReadAsync(video, v, timeline, 0, timeline.FrameCount, ct))
         {
-            using (frame)
-            {
-                var found = Anonymization.SegmentProcessor.Detect(scanner, frame, v.Rotation, allTiles: true);
-                result[index] = Residual(found, masksByFrame.GetValueOrDefault(index) ?? []);
-            }
+            using (frame) result[index] = masks.Residuals(scanner, frame, v.Rotation, index);
             index++;
         }
         return result;
+    }
+
+    /// <summary>A report's masks by frame, and the masks of tracks a reviewer dropped (edits): judged not to be plates, so a detection there
+    /// is not a residual plate either. One place for what QC compares its detections with, sampled or on every frame.</summary>
+    private sealed class FrameMasksOf(AnonymizationReport? report)
+    {
+        private readonly Dictionary<long, List<BoxF>> _masks = ByFrame(report?.Frames);
+        private readonly Dictionary<long, List<BoxF>> _reviewed = ByFrame(report?.Edits?.DroppedMasks);
+
+        private static Dictionary<long, List<BoxF>> ByFrame(IEnumerable<FrameMasks>? frames) =>
+            (frames ?? []).ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
+
+        public List<BoxF> Masks(long index) => _masks.GetValueOrDefault(index) ?? [];
+
+        /// <summary>QC's detections on one frame that no mask (or reviewed drop) accounts for.</summary>
+        public List<Detection> Residuals(FrameScanner scanner, YuvFrame frame, int rotation, long index) =>
+            Residual(Anonymization.SegmentProcessor.Detect(scanner, frame, rotation, allTiles: true), [.. Masks(index), .. _reviewed.GetValueOrDefault(index) ?? []]);
     }
 
     /// <summary>K frames spread over the whole file (one in each of K equal strata), chosen by a seed so a run can be repeated.</summary>
@@ -73,9 +87,7 @@ public static class QcSampler
         var info = await MediaProbe.ProbeAsync(output, ct);
         var video = info.RequireVideo();
         var timeline = await FrameTimeline.ScanAsync(output, video, ct);
-        var masksByFrame = report.Frames.ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
-        // Tracks a reviewer dropped (edits) were judged not to be plates: a detection there is not a residual plate.
-        var reviewed = (report.Edits?.DroppedMasks ?? []).ToDictionary(f => f.Index, f => f.Boxes.Select(b => new BoxF(b.X, b.Y, b.W, b.H)).ToList());
+        var frameMasks = new FrameMasksOf(report);
         var results = new List<QcSampleResult>();
         var cells = new List<(SKBitmap, string)>();
         try
@@ -86,9 +98,8 @@ public static class QcSampler
                 {
                     using (frame)
                     {
-                        var masks = masksByFrame.GetValueOrDefault(index) ?? [];
-                        var found = Anonymization.SegmentProcessor.Detect(scanner, frame, video.Rotation, allTiles: true);
-                        var residual = Residual(found, [.. masks, .. reviewed.GetValueOrDefault(index) ?? []]);
+                        var masks = frameMasks.Masks(index);
+                        var residual = frameMasks.Residuals(scanner, frame, video.Rotation, index);
                         results.Add(new QcSampleResult(index, frame.PtsNs / 1e9, residual.Select(Record).ToList()));
                         cells.Add((Thumbnail(new YuvImageSource(frame), masks, residual), Caption(index, frame.PtsNs / 1e9, residual.Count)));
                     }
