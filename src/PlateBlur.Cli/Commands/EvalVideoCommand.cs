@@ -47,10 +47,12 @@ public static class EvalVideoCommand
     }
 
     /// <summary>Totals per half and rate variant, report half first: "report half, native", "tuning half, 10fps", ….</summary>
-    public static Dictionary<string, Totals> HalfTotalsOf(IReadOnlyList<ClipScore> scores, IReadOnlyDictionary<string, string> halves) =>
-        scores.GroupBy(c => (Half: HalfOf(c, halves), c.Variant)).OrderBy(g => g.Key.Half == "report" ? 0 : 1)
-            .ThenBy(g => scores.Select(c => c.Variant).Distinct().ToList().IndexOf(g.Key.Variant))
+    public static Dictionary<string, Totals> HalfTotalsOf(IReadOnlyList<ClipScore> scores, IReadOnlyDictionary<string, string> halves)
+    {
+        var variants = scores.Select(c => c.Variant).Distinct().ToList();
+        return scores.GroupBy(c => (Half: HalfOf(c, halves), c.Variant)).OrderBy(g => g.Key.Half == "report" ? 0 : 1).ThenBy(g => variants.IndexOf(g.Key.Variant))
             .ToDictionary(g => $"{g.Key.Half} half, {g.Key.Variant}", g => Total(g.ToList()));
+    }
 
     public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps, double MaskedAreaShare,
         int LongestRunTall = 0);
@@ -271,13 +273,17 @@ public static class EvalVideoCommand
             if (groups.Count > 1)
             {
                 var v = Total(g.ToList());
-                lines.Add(string.Format(inv, "| *{0}: {1} clips* | | | {2} | {3} | *{4:0.00} %* | {5} | {9} | {6:0.00} | {7:0.00} % | {8:0.0} |", g.Key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps, v.LongestRunTall));
+                lines.Add(TotalsRow($"{g.Key}: {v.Clips} clips", v, "*"));
             }
         }
         foreach (var (key, v) in halves ?? new Dictionary<string, Totals>())
-            lines.Add(string.Format(inv, "| **{0}: {1} clips** | | | {2} | {3} | **{4:0.00} %** | {5} | {9} | {6:0.00} | {7:0.00} % | {8:0.0} |", key, v.Clips, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps, v.LongestRunTall));
-        lines.Add(string.Format(inv, "| **all {0} clips** | | | {1} | {2} | **{3:0.00} %** | {4} | {8} | {5:0.00} | {6:0.00} % | {7:0.0} |", t.Clips, t.PlateFrames, t.Leaked, 100 * t.LeakedShare, t.LongestRun, t.MasksPerFrame, 100 * t.MaskedAreaShare, t.Fps, t.LongestRunTall));
+            lines.Add(TotalsRow($"{key}: {v.Clips} clips", v, "**"));
+        lines.Add(TotalsRow($"all {t.Clips} clips", t, "**"));
         return string.Join("\n", lines);
+
+        // A totals row: its label and leaked share set in italics (*) or bold (**).
+        string TotalsRow(string label, Totals v, string em) => string.Format(inv, "| {0}{1}{0} | | | {2} | {3} | {0}{4:0.00} %{0} | {5} | {6} | {7:0.00} | {8:0.00} % | {9:0.0} |",
+            em, label, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.LongestRunTall, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps);
     }
 
     private static List<ClipScore>? ReadScores(string path) =>
