@@ -213,9 +213,11 @@ def cctv_degrade(img, rng):
     return cv2.imdecode(enc, cv2.IMREAD_COLOR) if ok else img
 
 
-def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True, restyle=1.0, cctv=0.0):
+def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True, restyle=1.0, cctv=0.0, roll_wide=0.0):
     """img: BGR uint8; gt/ignore: xyxy float32 in image px.
     cctv: probability that a positive sample is made a distant CCTV plate (9-24 px wide, then cctv_degrade).
+    roll_wide: probability that the roll is drawn uniformly from +-35 degrees instead of N(0, 4 degrees) (plates turned in
+    the picture: wide-angle and fisheye edges, a tilted camera). With 0 the random stream is the earlier one.
     Returns (crop BGR uint8 [size,size,3], pos xyxy [K,4], ign xyxy [L,4])."""
     h0, w0 = img.shape[:2]
     negative = (not len(gt)) or rng.random() < p_negative
@@ -250,6 +252,8 @@ def make_sample(img, gt, ignore, size, rng, p_negative=0.12, augment_photo=True,
     # warp around the focus point: squash (yaw), roll, shear, perspective, flip
     yaw_sq = 1.0 if rng.random() < 0.5 else rng.uniform(0.5, 1.0)
     roll = math.radians(rng.normal(0, 4))
+    if roll_wide > 0 and rng.random() < roll_wide:
+        roll = math.radians(rng.uniform(-35, 35))
     shear = math.radians(rng.normal(0, 4))
     flip = rng.random() < 0.5
     A = np.eye(3)

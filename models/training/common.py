@@ -82,9 +82,39 @@ def read_yolo_labels(path, w, h):
     return np.array(boxes, np.float32).reshape(-1, 4)
 
 
-def list_items(data_dir, split):
-    """Return [(subset, name, image_path, label_path)] for split 'train'/'val'/'all'."""
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def strata_images(repo=REPO):
+    """The photos of the evaluation strata (tests/strata/*.txt, paths `train/<set>/images/<file>`), as (subset, name) pairs.
+    They were held out of the shipped model's training and are how `plateblur eval --strata` judges a candidate, so no
+    training run may see them."""
+    seen = set()
+    for t in sorted(glob.glob(os.path.join(repo, "tests", "strata", "*.txt"))):
+        for line in open(t):
+            p = line.split()
+            if not p or p[0].startswith("#"):
+                continue
+            parts = p[0].split("/")
+            if len(parts) == 4 and parts[0] == "train" and parts[2] == "images":
+                seen.add((parts[1], os.path.splitext(parts[3])[0]))
+    return seen
+
+
+def original_openimages_ids(repo=REPO):
+    """Open Images IDs the shipped model was trained on (models/training/openimages-attribution.txt)."""
+    path = os.path.join(repo, "models", "training", "openimages-attribution.txt")
+    return {l.split("\t")[0] for l in open(path) if l.strip() and not l.startswith("#")}
+
+
+def list_items(data_dir, split, exclude=None, original_only=False):
+    """Return [(subset, name, image_path, label_path)] for split 'train'/'val'/'all'.
+    exclude: (subset, name) pairs left out (training passes strata_images()).
+    original_only: only the data the shipped model was trained on (romanian-dashcam, roboflow-mit, and the Open Images
+    photos listed in openimages-attribution.txt), none of the sets added later."""
     items = []
+    exclude = exclude or set()
+    originals = original_openimages_ids() if original_only else None
     for subset in sorted(os.listdir(data_dir)):
         idir = os.path.join(data_dir, subset, "images")
         if not os.path.isdir(idir):
@@ -93,6 +123,12 @@ def list_items(data_dir, split):
             name = os.path.splitext(os.path.basename(p))[0]
             if split != "all" and split_of(subset, name) != split:
                 continue
+            if (subset, name) in exclude:
+                continue
+            if originals is not None:
+                oid = name[3:] if name.startswith("oi_") else name
+                if subset not in ("romanian-dashcam", "roboflow-mit", "openimages") or (subset == "openimages" and oid not in originals):
+                    continue
             items.append((subset, name, p, os.path.join(data_dir, subset, "labels", name + ".txt")))
     return items
 
