@@ -36,6 +36,9 @@ public sealed record RateVariant(string Spec, double? TargetFps, int? FixedStep)
 /// <summary>Resampled copies of annotated clips: every k-th frame with its exact timestamp, and the labels mapped to the kept frames.</summary>
 public static class FrameRateResampler
 {
+    /// <summary>"2nd", "3rd", "4th", "11th", "22nd": how the messages name the step.</summary>
+    public static string Ordinal(int n) => n + ((n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
+
     /// <summary>The real average frame rate of a stream from its frame times (frames per second between the first and last frame).</summary>
     public static double AverageFps(IReadOnlyList<long> ptsNs) =>
         ptsNs.Count < 2 || ptsNs[^1] <= ptsNs[0] ? 0 : (ptsNs.Count - 1) * 1e9 / (ptsNs[^1] - ptsNs[0]);
@@ -60,6 +63,6 @@ public static class FrameRateResampler
             $"-y -i \"{source}\" -map 0:v:0 -an -sn -dn -vf \"select='not(mod(n\\,{step}))'\" -fps_mode passthrough -c:v libx264 -preset veryfast -qp 0 \"{output}\"");
         await using var ffmpeg = new FfmpegProcess(args, stdin: false, stdout: false);
         int code = await ffmpeg.WaitAsync(ct);
-        if (code != 0) throw new MediaException(MediaError.Corrupt, $"{Path.GetFileName(source)}: could not keep every {step}th frame ({ffmpeg.LastError}).");
+        if (code != 0) throw new MediaException(MediaError.Corrupt, $"{Path.GetFileName(source)}: could not keep every {Ordinal(step)} frame ({ffmpeg.LastError}).");
     }
 }

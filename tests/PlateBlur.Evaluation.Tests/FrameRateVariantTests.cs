@@ -23,6 +23,18 @@ public class FrameRateVariantTests
         Assert.Equal(107, FrameRateResampler.KeptFrames(319, 3));
     }
 
+    [Theory]
+    [InlineData(1, "1st")]
+    [InlineData(2, "2nd")]
+    [InlineData(3, "3rd")]
+    [InlineData(6, "6th")]
+    [InlineData(11, "11th")]
+    [InlineData(12, "12th")]
+    [InlineData(13, "13th")]
+    [InlineData(22, "22nd")]
+    [InlineData(101, "101st")]
+    public void Steps_are_named_as_ordinals(int n, string expected) => Assert.Equal(expected, FrameRateResampler.Ordinal(n));
+
     [Fact]
     public void The_step_is_chosen_from_the_clips_real_rate()
     {

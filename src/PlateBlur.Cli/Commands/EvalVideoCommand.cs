@@ -147,20 +147,20 @@ public static class EvalVideoCommand
                             if (step == 1 && variant.FixedStep == null && variants.Any(v => v.IsNative))
                             {
                                 // Already at about that rate (car-detection: 12.5 fps): the native row is that variant; scoring it twice would count its plate-frames twice.
-                                Console.Error.WriteLine($"{name} already runs at about {variant.Spec} fps: its native row stands for the {variant.Spec} fps variant");
+                                Console.Error.WriteLine($"{name} already runs at about {variant.Spec}: its native row stands for the {variant.Spec} variant");
                                 continue;
                             }
                             label = $"{name} @{variant.Spec} (every {step})";
                             string stem = $"{Path.GetFileNameWithoutExtension(source)}.every{step}";
                             video = Path.Combine(work, stem + ".mp4");
-                            Console.Error.WriteLine($"keeping every {step}th frame of {name} ({variant.Spec})");
+                            Console.Error.WriteLine($"keeping every {FrameRateResampler.Ordinal(step)} frame of {name} ({variant.Spec})");
                             await FrameRateResampler.WriteAsync(source, video, step, ct);
                             truth = FrameRateResampler.Resample(sourceTruth, step);
                             string boxDir = Directory.CreateDirectory(Path.Combine(o, "boxes")).FullName;
-                            VideoEvaluator.WriteBoxes(Path.Combine(boxDir, stem + ".boxes.txt"), truth, $"{name} every {step}th frame (frame = index among the kept frames)");
+                            VideoEvaluator.WriteBoxes(Path.Combine(boxDir, stem + ".boxes.txt"), truth, $"{name} every {FrameRateResampler.Ordinal(step)} frame (frame = index among the kept frames)");
                             if (ambiguousFiles.TryGetValue(name, out var amb) && File.Exists(amb))
                                 VideoEvaluator.WriteBoxes(Path.Combine(boxDir, stem + ".ambiguous.txt"), FrameRateResampler.Resample(VideoEvaluator.ReadBoxes(amb), step),
-                                    $"{name} every {step}th frame: ambiguous regions (not counted)");
+                                    $"{name} every {FrameRateResampler.Ordinal(step)} frame: ambiguous regions (not counted)");
                         }
                         string output = Path.Combine(work, "anonymized-" + Path.GetFileNameWithoutExtension(video) + Path.GetExtension(video));
                         var report = await anonymizer.AnonymizeFileAsync(video, output, overwrite: true, null, progress, ct);
