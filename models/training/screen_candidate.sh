@@ -4,6 +4,9 @@
 # exports the checkpoint at 800 px (static, then dynamic shape, as the shipped file), builds PlateBlur in a throw-away worktree
 # whose manifest points at it, and runs the three evaluations of docs/results.md: the clips at native and about 10 fps, the photo
 # strata, and openalpr US+EU. Results go to OUT_ROOT/NAME (default /tmp/plateblur-screen/NAME). Needs PLATEBLUR_SHARED.
+# PLATEBLUR_SCREEN_SAMPLES: the annotated clips' folder (default $PLATEBLUR_SHARED/samples; add nz_motorway_15fps.mp4 beside them).
+# PLATEBLUR_SCREEN_VARIANTS: a folder of derived photo sets (one subfolder per set, each holding openalpr-style folders, as
+# tests/variants/turned.py writes them); each set is scored with `eval` too.
 set -euo pipefail
 N=$1; CK=$(realpath "$2"); R=${3:-/tmp/plateblur-screen}/$N
 : "${PLATEBLUR_SHARED:?set PLATEBLUR_SHARED to the shared data folder}"
@@ -33,7 +36,13 @@ PY
 (cd "$WT" && dotnet build src/PlateBlur.Cli -c Release -o "$B" > "$R/build.log" 2>&1)
 export PLATEBLUR_MODELS_DIR=$R/models-cache
 P="dotnet $B/plateblur.dll"
-echo "[$N] clips"; $P eval-video --data "$PLATEBLUR_SHARED/samples" --annotations tests/annotations --rates native,10 --out "$R/clips" > "$R/clips.log" 2>&1
+echo "[$N] clips"; $P eval-video --data "${PLATEBLUR_SCREEN_SAMPLES:-$PLATEBLUR_SHARED/samples}" --annotations tests/annotations --rates native,10 --out "$R/clips" > "$R/clips.log" 2>&1
 echo "[$N] strata"; $P eval --strata tests/strata --out "$R/strata" > "$R/strata.log" 2>&1
 echo "[$N] openalpr"; $P eval --data "$PLATEBLUR_SHARED/data/openalpr-us" --data "$PLATEBLUR_SHARED/data/openalpr-eu" --out "$R/alpr" > "$R/alpr.log" 2>&1
+if [ -n "${PLATEBLUR_SCREEN_VARIANTS:-}" ]; then
+  for v in "$PLATEBLUR_SCREEN_VARIANTS"/*/; do
+    set --; for d in "$v"*/; do [ -f "$d/eval.json" ] || set -- "$@" --data "${d%/}"; done
+    echo "[$N] variant $(basename "$v")"; $P eval "$@" --out "$R/variant-$(basename "$v")" > "$R/variant-$(basename "$v").log" 2>&1
+  done
+fi
 echo "[$N] done: $R"
