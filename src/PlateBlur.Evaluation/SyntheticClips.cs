@@ -10,16 +10,21 @@ public sealed record Occlusion(int FromFrame, int ToFrame, double Share, bool Fr
 public sealed record ClipRecipe(
     string Name, string Source, int Frames, int Fps, int Width, int Height,
     double StartPlateHeight, double EndPlateHeight, double StartX, double StartY, double EndX, double EndY,
-    double ShakePixels, int BlurSamples, double BlurExposure, double Gain, double Gamma, int Crf, Occlusion? Occlusion, int Seed);
+    double ShakePixels, int BlurSamples, double BlurExposure, double Gain, double Gamma, int Crf, Occlusion? Occlusion, int Seed,
+    double Roll = 0);
 
 /// <summary>A ground-truth plate box in one frame.</summary>
 public sealed record TruthBox(int Frame, BoxF Box, int PlateId);
 
 /// <summary>Turns annotated photos into short videos with known per-frame plate boxes: pans, zooms down to 12 px plates, shake,
-/// motion blur, darkening, partial occlusion and heavy compression, all from a seed.</summary>
+/// motion blur, darkening, partial occlusion and heavy compression, all from a seed; optionally the picture turned about the plate
+/// (<see cref="ClipRecipe.Roll"/>, degrees), as plates near the edges of a wide-angle or fisheye frame are.</summary>
 public static class SyntheticClips
 {
-    public static List<ClipRecipe> Plan(IReadOnlyList<AnnotatedImage> photos, int count, int seed, int width = 1280, int height = 720, int frames = 60, int fps = 30)
+    /// <param name="roll">Turn every clip's picture by this many degrees about the plate, clockwise and anticlockwise in turn (0: upright).
+    /// It draws nothing from the seed's stream, so the clips are otherwise the same as without it.</param>
+    public static List<ClipRecipe> Plan(IReadOnlyList<AnnotatedImage> photos, int count, int seed, int width = 1280, int height = 720, int frames = 60, int fps = 30,
+        double roll = 0)
     {
         var rng = new Random(seed);
         var usable = photos.Where(p => p.Plates.Count > 0).ToList();
@@ -43,7 +48,8 @@ public static class SyntheticClips
                 Gain: night ? 0.35 + rng.NextDouble() * 0.2 : 0.8 + rng.NextDouble() * 0.2, Gamma: night ? 1.15 + rng.NextDouble() * 0.2 : 1,
                 Crf: crfs[k % crfs.Length],
                 Occlusion: k % 3 == 2 ? new Occlusion(frames / 4, frames / 4 + frames / 3, 0.3 + rng.NextDouble() * 0.2, rng.Next(2) == 0) : null,
-                Seed: rng.Next()));
+                Seed: rng.Next(),
+                Roll: k % 2 == 0 ? roll : -roll));
         }
         return recipes;
     }
@@ -70,9 +76,9 @@ public static class SyntheticClips
             {
                 // Motion blur: average views spread back along this frame's motion.
                 double k = r.BlurSamples == 1 ? 0 : r.BlurExposure * s / (r.BlurSamples - 1);
-                Render(src, plate, cx - (cx - px) * k, cy - (cy - py) * k, scale, r.Width, r.Height, rgb);
+                Render(src, plate, cx - (cx - px) * k, cy - (cy - py) * k, scale, r.Roll, r.Width, r.Height, rgb);
             }
-            var box = BoxF.FromCenter((float)cx, (float)cy, (float)(plate.W * scale), (float)(plate.H * scale));
+            var box = TurnedBox(cx, cy, plate.W * scale, plate.H * scale, r.Roll);
             var frame = new YuvFrame(r.Width, r.Height, f, (long)Math.Round(f * 1e9 / r.Fps));
             var occluder = Occluder(r, box, f);
             ToI420(rgb, 1f / r.BlurSamples, lut, frame, occluder);
@@ -104,21 +110,42 @@ public static class SyntheticClips
         return new BoxF(o.FromLeft ? plate.X - 2 : plate.Right - w, plate.Y - plate.H, w + 2, plate.H * 3);
     }
 
-    /// <summary>Adds a bilinear view of the photo (edge pixels repeated outside it) to the accumulator.</summary>
-    private static void Render(Photo src, BoxF plate, double cx, double cy, double scale, int width, int height, float[] acc)
+    /// <summary>The upright box around a w×h plate centred at (cx, cy) and turned by <paramref name="rollDegrees"/>: what a viewer
+    /// must not read, so what the masks must cover.</summary>
+    public static BoxF TurnedBox(double cx, double cy, double w, double h, double rollDegrees)
+    {
+        double a = rollDegrees * Math.PI / 180, c = Math.Abs(Math.Cos(a)), s = Math.Abs(Math.Sin(a));
+        return BoxF.FromCenter((float)cx, (float)cy, (float)(c * w + s * h), (float)(s * w + c * h));
+    }
+
+    /// <summary>Adds a bilinear view of the photo (edge pixels repeated outside it) to the accumulator: the plate's centre at (cx, cy),
+    /// the picture scaled by <paramref name="scale"/> and turned by <paramref name="rollDegrees"/> (clockwise on screen) about it.</summary>
+    private static void Render(Photo src, BoxF plate, double cx, double cy, double scale, double rollDegrees, int width, int height, float[] acc)
     {
         double inv = 1 / scale;
-        double ox = plate.CenterX - cx * inv, oy = plate.CenterY - cy * inv;
+        double a = rollDegrees * Math.PI / 180, cos = Math.Cos(a) * inv, sin = Math.Sin(a) * inv;
         var px = src.Rgba;
         int w = src.Width, h = src.Height;
         Parallel.For(0, height, y =>
         {
-            double sy = Math.Clamp(oy + (y + 0.5) * inv - 0.5, 0, h - 1.001);
-            int y0 = (int)sy; double fy = sy - y0;
+            double dy = y + 0.5 - cy;
             for (int x = 0; x < width; x++)
             {
-                double sx = Math.Clamp(ox + (x + 0.5) * inv - 0.5, 0, w - 1.001);
+                // Output pixel -> photo: undo the turn and the scale about the plate's centre (with no turn: plate + (p - c) / scale).
+                double dx = x + 0.5 - cx, sx, sy;
+                if (rollDegrees == 0)
+                {
+                    // Upright: exactly the arithmetic of the clips measured before turning existed (same pixels, same results).
+                    sx = Math.Clamp(plate.CenterX - cx * inv + (x + 0.5) * inv - 0.5, 0, w - 1.001);
+                    sy = Math.Clamp(plate.CenterY - cy * inv + (y + 0.5) * inv - 0.5, 0, h - 1.001);
+                }
+                else
+                {
+                    sx = Math.Clamp(plate.CenterX + cos * dx + sin * dy - 0.5, 0, w - 1.001);
+                    sy = Math.Clamp(plate.CenterY - sin * dx + cos * dy - 0.5, 0, h - 1.001);
+                }
                 int x0 = (int)sx; double fx = sx - x0;
+                int y0 = (int)sy; double fy = sy - y0;
                 int a = (y0 * w + x0) * 4, b = a + 4, c = a + w * 4, d = c + 4;
                 int o = (y * width + x) * 3;
                 for (int ch = 0; ch < 3; ch++)

@@ -65,6 +65,13 @@ public static class EvalVideoCommand
         var seed = new Option<int>("--seed") { Description = "Synthetic mode: generator seed", DefaultValueFactory = _ => 20261127 };
         var size = new Option<string>("--size") { Description = "Synthetic mode: frame size", DefaultValueFactory = _ => "1280x720" };
         var frames = new Option<int>("--frames") { Description = "Synthetic mode: frames per clip (30 fps)", DefaultValueFactory = _ => 60 };
+        var roll = new Option<double>("--roll")
+        {
+            Description = "Synthetic mode: turn each clip's picture about the plate by this many degrees, clockwise and anticlockwise in turn " +
+                          "(plates near the edges of a wide-angle or fisheye frame; 0 = upright, the clips are otherwise the same)",
+            DefaultValueFactory = _ => 0,
+        };
+        roll.Validators.Add(v => { if (v.GetValueOrDefault<double>() is < 0 or > 90) v.AddError("--roll must be between 0 and 90 degrees."); });
         var outDir = new Option<string>("--out") { Description = "Folder for eval-video.md/.json, leaks.png and (synthetic) the clips' recipes and boxes", DefaultValueFactory = _ => "eval-video-out" };
         var baseline = new Option<string?>("--baseline") { Description = "An earlier eval-video --out folder: its leaks are drawn above this run's in leaks.png" };
         var keep = new Option<bool>("--keep-clips") { Description = "Keep the generated and anonymized clips in --out" };
@@ -81,7 +88,7 @@ public static class EvalVideoCommand
         };
         var pipeline = new PipelineOptions();
         var cmd = new Command("eval-video", "Measure plate-frames leaked by the full anonymize path on annotated or synthetic videos");
-        foreach (var o in new Option[] { data, annotations, clips, seed, size, frames, outDir, baseline, keep, rates, qcSweep }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, annotations, clips, seed, size, frames, roll, outDir, baseline, keep, rates, qcSweep }) cmd.Options.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
@@ -112,7 +119,7 @@ public static class EvalVideoCommand
                     mode = "synthetic clips";
                     var wh = r.GetValue(size)!.Split('x').Select(int.Parse).ToArray();
                     var photos = Datasets.Load(dataDir, Datasets.Detect(dataDir));
-                    recipes = SyntheticClips.Plan(photos, r.GetValue(clips), r.GetValue(seed), wh[0], wh[1], r.GetValue(frames));
+                    recipes = SyntheticClips.Plan(photos, r.GetValue(clips), r.GetValue(seed), wh[0], wh[1], r.GetValue(frames), roll: r.GetValue(roll));
                     await File.WriteAllTextAsync(Path.Combine(o, "recipes.json"), JsonSerializer.Serialize(new { seed = r.GetValue(seed), data = Path.GetFullPath(dataDir), recipes }, AnonymizationReport.Json), ct);
                     Directory.CreateDirectory(Path.Combine(o, "boxes"));
                     foreach (var recipe in recipes)
