@@ -6,7 +6,10 @@ weights accept any input whose sides are multiples of 32, so a 16:9 frame is
 searched in an 800x480 input instead of 800x800 (60 % of the work) and the
 coarse 160 px pass in 160x96 instead of 800x800.
 
-Usage: /usr/bin/python3 export_dynamic.py SRC.onnx DST.onnx [--check IMAGE]
+Usage: /usr/bin/python3 export_dynamic.py SRC.onnx DST.onnx [--input-size N] [--check IMAGE]
+DST carries the metadata `plateblur.input_size` = N (default: SRC's fixed input
+size), so `plateblur ... --model DST.onnx` searches at the scale the model was
+made for; without it PlateBlur takes 640 for a dynamic model.
 The weights are read from SRC (own loader, y5fu.load_onnx_weights); the check
 runs DST in the reference interpreter at two shapes and compares with PyTorch.
 """
@@ -64,7 +67,13 @@ def main():
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("--check", help="image for the PyTorch vs exported-graph comparison")
+    ap.add_argument("--input-size", type=int, help="the input size PlateBlur should use (default: SRC's fixed input size)")
     a = ap.parse_args()
+    if a.input_size is None:
+        dims = [d.dim_value for d in onnx.load(a.src).graph.input[0].type.tensor_type.shape.dim]
+        if len(dims) != 4 or dims[2] <= 0 or dims[3] <= 0:
+            sys.exit(f"{a.src} has no fixed input size: give --input-size")
+        a.input_size = max(dims[2], dims[3])
     net = load_by_name(a.src)
     y5fu.Y5fu.make_grid = staticmethod(traced_grid)
     wrapper = DynamicExport(net).eval()
@@ -74,6 +83,9 @@ def main():
                           dynamic_axes={"input": {2: "height", 3: "width"}, "output": {1: "boxes"}},
                           do_constant_folding=True)
     m = onnx.load(a.dst)
+    del m.metadata_props[:]
+    m.metadata_props.add(key="plateblur.input_size", value=str(a.input_size))
+    onnx.save(m, a.dst)
     onnx.checker.check_model(m)
     print("ops:", ", ".join(sorted({n.op_type for n in m.graph.node})))
     if a.check:

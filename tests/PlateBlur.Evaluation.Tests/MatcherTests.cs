@@ -56,6 +56,9 @@ public class MatcherTests
         Assert.Equal(2, s.LongestRunPerPlate[2]);
         Assert.Equal(0.5, s.MasksPerFrame, 3);
         Assert.Equal(2, s.LongestRunTall);        // both plates are 10 px tall
+        Assert.Equal(8, s.TallPlateFrames);
+        Assert.Equal(5, s.LeakedTall);
+        Assert.Equal(5.0 / 8, s.LeakedTallShare, 6);
     }
 
     [Fact]
@@ -71,6 +74,9 @@ public class MatcherTests
         var s = VideoEvaluator.Score("c", truth, report);
         Assert.Equal(6, s.LongestRun);
         Assert.Equal(2, s.LongestRunTall);        // 0-1 and 4-5: the small frames between break the run on tall plates
+        Assert.Equal(4, s.TallPlateFrames);       // frames 0, 1, 4, 5
+        Assert.Equal(4, s.LeakedTall);
+        Assert.Equal(6, s.Leaked);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public static class EvalVideoCommand
     }
 
     public sealed record Totals(int Clips, int PlateFrames, int Leaked, double LeakedShare, int LongestRun, double MasksPerFrame, double Fps, double MaskedAreaShare,
-        int LongestRunTall = 0);
+        int LongestRunTall = 0, int TallPlateFrames = 0, int LeakedTall = 0);
 
     public static Command Create()
     {
@@ -261,7 +261,8 @@ public static class EvalVideoCommand
         int pf = s.Sum(c => c.PlateFrames), leaked = s.Sum(c => c.Leaked);
         return new Totals(s.Count, pf, leaked, pf == 0 ? 0 : (double)leaked / pf, s.Select(c => c.LongestRun).DefaultIfEmpty(0).Max(),
             s.Sum(c => c.MasksPerFrame * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Sum(c => c.Frames) / Math.Max(1e-9, s.Sum(c => c.Frames / Math.Max(c.Fps, 1e-9))),
-            s.Sum(c => c.MaskedAreaShare * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Select(c => c.LongestRunTall).DefaultIfEmpty(0).Max());
+            s.Sum(c => c.MaskedAreaShare * c.Frames) / Math.Max(1, s.Sum(c => c.Frames)), s.Select(c => c.LongestRunTall).DefaultIfEmpty(0).Max(),
+            s.Sum(c => c.TallPlateFrames), s.Sum(c => c.LeakedTall));
     }
 
     public static string Table(IReadOnlyList<ClipScore> scores, Totals t, IReadOnlyDictionary<string, Totals>? halves = null)
@@ -269,14 +270,15 @@ public static class EvalVideoCommand
         var inv = CultureInfo.InvariantCulture;
         var lines = new List<string>
         {
-            "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | longest run, plates ≥ 10 px tall | masks per frame | frame area masked | fps |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| clip | frames | plates | plate-frames | leaked | leaked % | longest leaked run | longest run, plates ≥ 10 px tall | plates ≥ 10 px tall: leaked of plate-frames | masks per frame | frame area masked | fps |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         };
         var groups = scores.GroupBy(c => c.Variant).ToList();
         foreach (var g in groups)
         {
-            lines.AddRange(g.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {10} | {7:0.00} | {8:0.00} % | {9:0.0} |",
-                c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, 100 * c.MaskedAreaShare, c.Fps, c.LongestRunTall)));
+            lines.AddRange(g.Select(c => string.Format(inv, "| {0} | {1} | {2} | {3} | {4} | {5:0.00} % | {6} | {10} | {11} of {12} | {7:0.00} | {8:0.00} % | {9:0.0} |",
+                c.Clip, c.Frames, c.Plates, c.PlateFrames, c.Leaked, 100 * c.LeakedShare, c.LongestRun, c.MasksPerFrame, 100 * c.MaskedAreaShare, c.Fps, c.LongestRunTall,
+                c.LeakedTall, c.TallPlateFrames)));
             if (groups.Count > 1)
             {
                 var v = Total(g.ToList());
@@ -289,8 +291,9 @@ public static class EvalVideoCommand
         return string.Join("\n", lines);
 
         // A totals row: its label and leaked share set in italics (*) or bold (**).
-        string TotalsRow(string label, Totals v, string em) => string.Format(inv, "| {0}{1}{0} | | | {2} | {3} | {0}{4:0.00} %{0} | {5} | {6} | {7:0.00} | {8:0.00} % | {9:0.0} |",
-            em, label, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.LongestRunTall, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps);
+        string TotalsRow(string label, Totals v, string em) => string.Format(inv, "| {0}{1}{0} | | | {2} | {3} | {0}{4:0.00} %{0} | {5} | {6} | {10} of {11} | {7:0.00} | {8:0.00} % | {9:0.0} |",
+            em, label, v.PlateFrames, v.Leaked, 100 * v.LeakedShare, v.LongestRun, v.LongestRunTall, v.MasksPerFrame, 100 * v.MaskedAreaShare, v.Fps,
+            v.LeakedTall, v.TallPlateFrames);
     }
 
     private static List<ClipScore>? ReadScores(string path) =>

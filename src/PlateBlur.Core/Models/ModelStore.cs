@@ -28,26 +28,64 @@ public sealed class ModelStore(string cacheDir, string? mirrorDir = null, ModelM
         if (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(nameOrPath))
         {
             if (!File.Exists(nameOrPath)) throw new FileNotFoundException($"Model file {nameOrPath} does not exist.");
-            var known = Manifest.Models.FirstOrDefault(m => m.File == Path.GetFileName(nameOrPath));
             string sha = await Sha256Async(nameOrPath, ct);
-            var spec = known != null && known.Sha256 == sha ? known : CustomSpec(nameOrPath, sha);
+            // A copy of a catalogue model under another name is still that model (same bytes, same spec).
+            var known = Manifest.Models.FirstOrDefault(m => m.Sha256 == sha);
+            var spec = known ?? CustomSpec(nameOrPath, sha);
+            if (known == null)
+                log?.Report($"Model {nameOrPath}: not in the catalogue; input {spec.InputSize} px ({InputSizeSource(nameOrPath)}), layout {spec.Layout}");
             return (spec, Path.GetFullPath(nameOrPath));
         }
         var s = Manifest.Find(nameOrPath);
         return (s, await FetchAsync(s, log, ct));
     }
 
-    /// <summary>A spec for a user's own ONNX file; its layout is read from the output shape when loaded.</summary>
+    /// <summary>Metadata key a dynamic-shape plate model carries to say the input size it was trained and exported for
+    /// (models/training/export_dynamic.py writes it).</summary>
+    public const string InputSizeKey = "plateblur.input_size";
+
+    /// <summary>A spec for a user's own ONNX file; its layout is read from the output shape when loaded, its input size from the
+    /// input shape when that is fixed, else from the <see cref="InputSizeKey"/> metadata, else 640.</summary>
+    /// <remarks>Before 2026-12-01 every user model was run at 640, so a candidate exported at 800 with a dynamic shape was searched
+    /// at the wrong scale (more tiles, other pyramid steps) and compared unfairly with the catalogue's 800-px model.</remarks>
     private static ModelSpec CustomSpec(string path, string sha) => new()
     {
         Name = Path.GetFileNameWithoutExtension(path), File = Path.GetFileName(path), Sha256 = sha, Licence = "unknown (user supplied)",
-        Layout = GuessLayout(path), InputSize = 640,
+        Layout = GuessLayout(path), InputSize = InputSizeOf(path).Size,
     };
 
+    /// <summary>The input size of an ONNX file and where it came from ("input shape", "metadata", "default").</summary>
+    public static (int Size, string Source) InputSizeOf(string path)
+    {
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        var dims = session.InputMetadata.First().Value.Dimensions;
+        if (dims.Length == 4 && dims[2] > 0 && dims[3] > 0) return (Math.Max(dims[2], dims[3]), "input shape");
+        if (session.ModelMetadata.CustomMetadataMap.TryGetValue(InputSizeKey, out var v)
+            && int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n))
+        {
+            if (n is < 64 or > 4096 || n % 32 != 0)
+                throw new InvalidDataException($"Model {path}: metadata {InputSizeKey} = {v} is not a multiple of 32 between 64 and 4096.");
+            return (n, "metadata");
+        }
+        return (640, "default; the model's input is dynamic and it carries no " + InputSizeKey);
+    }
+
+    private static string InputSizeSource(string path) => InputSizeOf(path).Source;
+
+    /// <summary>The output layout from the output shape; when that shape is symbolic (a dynamic-shape export), from the shape of
+    /// one inference on a small blank picture. Before 2026-12-01 a symbolic shape was guessed as plain YOLOv5, so a dynamic
+    /// yolov5-face candidate had its landmark columns read as class scores and masked much of every frame.</summary>
     private static OutputLayout GuessLayout(string path)
     {
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
-        return OutputDecoder.Guess(session.OutputMetadata.First().Value.Dimensions);
+        var dims = session.OutputMetadata.First().Value.Dimensions;
+        if (dims.Length == 3 && dims[1] > 0 && dims[2] > 0) return OutputDecoder.Guess(dims);
+        var input = session.InputMetadata.First();
+        var shape = input.Value.Dimensions.Select((d, i) => d > 0 ? d : i == 0 ? 1 : i == 1 ? 3 : 64).ToArray();
+        using var blank = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[shape.Aggregate(1, (a, b) => a * b)], shape.Select(d => (long)d).ToArray());
+        using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [input.Key], [blank], [session.OutputMetadata.First().Key]);
+        var actual = outputs[0].GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray();
+        return OutputDecoder.Guess(actual);
     }
 
     /// <summary>Makes sure the model is in the cache with the right sha256 and returns its path.</summary>

@@ -62,6 +62,71 @@ public class ModelStoreTests
     }
 }
 
+/// <summary>A user's own model (a path, not a catalogue name) is searched at the input size it was made for.</summary>
+public class CustomModelInputSizeTests
+{
+    private static string Shipped => Path.Combine(AppContext.BaseDirectory, "models", "plateblur-plate-800.onnx");
+
+    /// <summary>The shipped model's bytes with one ONNX ModelProto.metadata_props entry (field 14) appended: protobuf merges
+    /// repeated fields found later in the message, so the result is a valid model with that metadata and a new sha256.</summary>
+    private static byte[] WithMetadata(string key, string value)
+    {
+        static byte[] Field(int number, byte[] payload)
+        {
+            var b = new List<byte> { (byte)((number << 3) | 2) };
+            for (uint n = (uint)payload.Length; ; n >>= 7)
+            {
+                if (n < 0x80) { b.Add((byte)n); break; }
+                b.Add((byte)(n & 0x7f | 0x80));
+            }
+            b.AddRange(payload);
+            return [.. b];
+        }
+        var entry = Field(1, System.Text.Encoding.UTF8.GetBytes(key)).Concat(Field(2, System.Text.Encoding.UTF8.GetBytes(value))).ToArray();
+        return [.. File.ReadAllBytes(Shipped), .. Field(14, entry)];
+    }
+
+    [Fact]
+    public async Task A_dynamic_model_takes_its_input_size_from_metadata_else_640_and_a_renamed_catalogue_model_keeps_its_spec()
+    {
+        using var dir = TestEnv.TempDir();
+        var store = new ModelStore(dir.File("cache"), null);
+
+        // The shipped file under another name: same bytes, so the catalogue's spec (800 px, its thresholds).
+        File.Copy(Shipped, dir.File("renamed.onnx"));
+        var (renamed, _) = await store.ResolveAsync(dir.File("renamed.onnx"));
+        Assert.Equal("plateblur-plate-800", renamed.Name);
+        Assert.Equal(800, renamed.InputSize);
+
+        // A candidate exported at 800 with a dynamic input and the metadata export_dynamic.py writes.
+        File.WriteAllBytes(dir.File("candidate.onnx"), WithMetadata(ModelStore.InputSizeKey, "800"));
+        var log = new List<string>();
+        var (candidate, path) = await store.ResolveAsync(dir.File("candidate.onnx"), new SyncProgress(log));
+        Assert.Equal("candidate", candidate.Name);
+        Assert.Equal(800, candidate.InputSize);
+        Assert.Equal(OutputLayout.Yolov5Face, candidate.Layout);
+        Assert.Contains(log, l => l.Contains("input 800 px (metadata)"));
+        Assert.Equal((800, "metadata"), ModelStore.InputSizeOf(path));
+
+        // Dynamic, without the metadata: the documented fallback, and the log says why.
+        File.WriteAllBytes(dir.File("other.onnx"), WithMetadata("author", "someone"));
+        log.Clear();
+        var (other, _) = await store.ResolveAsync(dir.File("other.onnx"), new SyncProgress(log));
+        Assert.Equal(640, other.InputSize);
+        Assert.Contains(log, l => l.Contains("carries no plateblur.input_size"));
+
+        // Nonsense metadata is refused with the reason, not run at a wrong scale.
+        File.WriteAllBytes(dir.File("bad.onnx"), WithMetadata(ModelStore.InputSizeKey, "801"));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => store.ResolveAsync(dir.File("bad.onnx")));
+        Assert.Contains("not a multiple of 32", e.Message);
+    }
+
+    private sealed class SyncProgress(List<string> sink) : IProgress<string>
+    {
+        public void Report(string value) { lock (sink) sink.Add(value); }
+    }
+}
+
 /// <summary>Scores are not comparable between models: each plate model carries its own default threshold, and the
 /// continue and QC thresholds follow the threshold unless set.</summary>
 public class ModelThresholdTests
