@@ -7,6 +7,10 @@
 # PLATEBLUR_SCREEN_SAMPLES: the annotated clips' folder (default $PLATEBLUR_SHARED/samples; add nz_motorway_15fps.mp4 beside them).
 # PLATEBLUR_SCREEN_VARIANTS: a folder of derived photo sets (one subfolder per set, each holding openalpr-style folders, as
 # tests/variants/turned.py writes them); each set is scored with `eval` too.
+# PLATEBLUR_SCREEN_CLIP_VERSIONS: folders holding other versions of the annotated clips with their labels (as
+# tests/variants/fisheye.py writes them, or the clips re-encoded with the labels copied); each is scored with `eval-video`
+# into OUT/clips-<folder name>. Round 7 found the report half's count on the clips as published flips after an invisible
+# re-encode, so a candidate should be judged on every version.
 set -euo pipefail
 N=$1; CK=$(realpath "$2"); R=${3:-/tmp/plateblur-screen}/$N
 : "${PLATEBLUR_SHARED:?set PLATEBLUR_SHARED to the shared data folder}"
@@ -43,6 +47,13 @@ if [ -n "${PLATEBLUR_SCREEN_VARIANTS:-}" ]; then
   for v in "$PLATEBLUR_SCREEN_VARIANTS"/*/; do
     set --; for d in "$v"*/; do [ -f "$d/eval.json" ] || set -- "$@" --data "${d%/}"; done
     echo "[$N] variant $(basename "$v")"; $P eval "$@" --out "$R/variant-$(basename "$v")" > "$R/variant-$(basename "$v").log" 2>&1
+  done
+fi
+if [ -n "${PLATEBLUR_SCREEN_CLIP_VERSIONS:-}" ]; then
+  IFS=, read -ra VERSIONS <<< "$PLATEBLUR_SCREEN_CLIP_VERSIONS"
+  for v in "${VERSIONS[@]}"; do
+    echo "[$N] clips version $(basename "$v")"
+    $P eval-video --data "$v" --annotations "$v" --rates native,10 --out "$R/clips-$(basename "$v")" > "$R/clips-$(basename "$v").log" 2>&1
   done
 fi
 echo "[$N] done: $R"
