@@ -241,6 +241,7 @@ var appSettings = {
   PlateBlur__CoarseSide: '160'
   PlateBlur__KeySeconds: '-1'
   PlateBlur__ScanSeconds: '-1'
+  PlateBlur__MirrorEdges: 'false'
   PlateBlur__GapSeconds: '0.4'
   PlateBlur__ExtendSeconds: '0.2'
   PlateBlur__CoastSeconds: '0.6667'

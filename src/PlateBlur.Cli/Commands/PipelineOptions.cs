@@ -33,6 +33,7 @@ public sealed class PipelineOptions
         new Row<double>(nameof(PlateBlurOptions.CoastSeconds), "Video: keep masking a confirmed plate at least S seconds after the detector lost it (following it in the picture)"),
         new Row<RedactionMode>(nameof(PlateBlurOptions.Mode), "How plates are covered"),
         new Row<float>(nameof(PlateBlurOptions.Pad), "Padding around each plate, as a fraction of its size"),
+        new Row<bool>(nameof(PlateBlurOptions.MirrorEdges), "Fill the detector's letterbox border with the picture mirrored instead of black: finds plates cut by the picture's edge (opt-in, see docs/results.md round 7)", Switch: true),
         new Row<bool>(nameof(PlateBlurOptions.Polygon), "Cover the padded plate quadrilateral where the model gives corners (less over-masking on slanted plates)", Switch: true),
         new Row<VideoCodecChoice>(nameof(PlateBlurOptions.Codec), "Video codec (auto: H.264, or VP9 for WebM)"),
         new Row<int?>(nameof(PlateBlurOptions.Crf), "Encoder quality (lower = better; default 20 for H.264)"),

@@ -29,7 +29,7 @@ public sealed class Anonymizer : IDisposable
         options.ScanOptions(); options.TrackingOptions(); options.RedactionOptions();
         if (options.InferenceLanes is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(options.InferenceLanes), options.InferenceLanes, "inference-lanes must be 1 to 16");
         var (spec, path) = await store.ResolveAsync(options.Model, log, ct);
-        var detector = new OnnxDetector(spec, path, options.Threads, options.InferenceLanes, options.ExecutionProvider);
+        var detector = new OnnxDetector(spec, path, options.Threads, options.InferenceLanes, options.ExecutionProvider) { MirrorPad = options.MirrorEdges };
         if (detector.ProviderNote != null) log?.Report($"plate model: {detector.ProviderNote}");
         OnnxDetector? vehicles = null;
         if (options.ScanOptions().Vehicles)

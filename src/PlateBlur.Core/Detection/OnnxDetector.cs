@@ -180,7 +180,19 @@ public sealed class OnnxDetector : IDisposable
         var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left", maxScale, DynamicInput ? Stride : 0, ContextMargin, minInput);
         lane.Input.AsSpan(0, 3 * lb.Width * lb.Height).Fill(Spec.PadValue * Spec.Scale);
         Fill(lane, image, lb, 0, 0, lb.Width, lb.Height);
-        return Infer(lane, threshold, lb.Width, lb.Height).Select(d => d.MapBack(lb.ToSource)).ToList();
+        // Not for a small picture centred in a large frame of zeros (the coarse pass): there the black surround is what the network
+        // learned whole plates against, and a mirrored surround tiles the picture (close-ups fell from 97 % to 78 %).
+        if (!MirrorPad || minInput > 0) return Infer(lane, threshold, lb.Width, lb.Height).Select(d => d.MapBack(lb.ToSource)).ToList();
+        int cx = (int)lb.PadX, cy = (int)lb.PadY, cw = lb.ContentWidth, ch = lb.ContentHeight;
+        Mirror(lane.Input, lb.Width, lb.Height, cx, cy, cw, ch);
+        // A find mostly in the mirrored border is the twin of something inside (dropped); one across the edge is a plate cut by it,
+        // kept with its box clipped to the picture.
+        var content = new BoxF(cx, cy, cw, ch);
+        return Infer(lane, threshold, lb.Width, lb.Height)
+            .Where(d => d.Box.Area > 0 && d.Box.IntersectionArea(content) >= 0.3f * d.Box.Area)
+            .Select(d => (d with { Box = BoxF.FromCorners(Math.Max(d.Box.X, cx), Math.Max(d.Box.Y, cy), Math.Min(d.Box.Right, cx + cw), Math.Min(d.Box.Bottom, cy + ch)) })
+                .MapBack(lb.ToSource))
+            .ToList();
     }
 
     /// <summary>Searches up to four regions in one inference: each is letterboxed into a quarter of the input (a 2×2 mosaic),
@@ -251,6 +263,32 @@ public sealed class OnnxDetector : IDisposable
                 input[row + x] = rgb[src + c0] * scale;
                 input[plane + row + x] = rgb[src + 1] * scale;
                 input[2 * plane + row + x] = rgb[src + c2] * scale;
+            }
+        }
+    }
+
+    /// <summary>The letterbox border holds the content mirrored about its edges instead of black, so a plate cut by the picture's
+    /// edge is not set against a black band (PlateBlurOptions.MirrorEdges; not for a picture centred in a large frame of zeros).</summary>
+    public bool MirrorPad { get; init; }
+
+    private static void Mirror(float[] input, int width, int height, int px, int py, int cw, int ch)
+    {
+        if (cw < 2 || ch < 2) return;
+        int plane = width * height;
+        for (int c = 0; c < 3; c++)
+        {
+            int b = c * plane;
+            for (int y = 0; y < height; y++)
+            {
+                if (y >= py && y < py + ch) continue;
+                int sy = y < py ? py + Math.Min(ch - 1, py - 1 - y) : py + ch - 1 - Math.Min(ch - 1, y - (py + ch));
+                Array.Copy(input, b + sy * width + px, input, b + y * width + px, cw);
+            }
+            for (int y = 0; y < height; y++)
+            {
+                int row = b + y * width;
+                for (int x = 0; x < px; x++) input[row + x] = input[row + px + Math.Min(cw - 1, px - 1 - x)];
+                for (int x = px + cw; x < width; x++) input[row + x] = input[row + px + cw - 1 - Math.Min(cw - 1, x - (px + cw))];
             }
         }
     }

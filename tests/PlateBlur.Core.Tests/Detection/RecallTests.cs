@@ -1,4 +1,5 @@
 using PlateBlur.Core.Anonymization;
+using PlateBlur.Core.Detection;
 using PlateBlur.Evaluation;
 using PlateBlur.Core.Media;
 using PlateBlur.Core.Redaction;
@@ -59,5 +60,49 @@ public class CloseUpTests(ModelFixture model, ITestOutputHelper log) : IClassFix
         log.WriteLine($"close-up stratum coverage: {without:P2} without the coarse pass, {with:P2} with it ({a.Options.CoarseSide} px)");
         Assert.True(without < 0.5, $"without the coarse pass {without:P2}: the stratum no longer tests close-ups");
         Assert.True(with >= 0.95, $"with the coarse pass {with:P2}");
+    }
+}
+
+/// <summary>Plates cut by the picture's bottom edge (round 7; tests/variants/cut.py builds the full set): with the letterbox border
+/// black the model misses many of them, with it mirrored (MirrorEdges) it finds them, and a mirrored twin never comes back as a
+/// detection lying mostly outside the picture.</summary>
+public class CutPlateTests(ModelFixture model, ITestOutputHelper log) : IClassFixture<ModelFixture>
+{
+    [SharedFact]
+    public async Task A_mirrored_border_finds_plates_cut_by_the_bottom_edge()
+    {
+        using var dir = TestEnv.TempDir();
+        var photos = PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"));
+        var images = new List<AnnotatedImage>();
+        foreach (var (p, i) in photos.Select((p, i) => (p, i)))
+        {
+            // keep the picture down to 40-80 % of the plate's height (deterministic by index), cutting the plate there
+            float visible = 0.4f + 0.4f * (i * 37 % 100) / 100f;
+            int height = (int)Math.Round(p.Plate.Y + visible * p.Plate.H);
+            string png = dir.File($"cut{i:000}.png");
+            TestEnv.Ffmpeg($"-i \"{p.Image}\" -vf crop=iw:{height}:0:0 \"{png}\"");
+            images.Add(new AnnotatedImage(png, [new BoxF(p.Plate.X, p.Plate.Y, p.Plate.W, height - p.Plate.Y)]));
+        }
+        var a = model.Anonymizer;
+        var options = a.Options;
+        var (spec, path) = await TestEnv.Models.ResolveAsync(options.Model);
+        using var mirrored = new OnnxDetector(spec, path, threads: 2) { MirrorPad = true };
+        var scanBlack = new FrameScanner(a.Scanner.Plates, options.ScanOptions());
+        var scanMirror = new FrameScanner(mirrored, options.ScanOptions());
+        var redaction = options.RedactionOptions();
+        var black = PhotoEvaluator.Score(PhotoEvaluator.Run(images, scanBlack, options), options.EffectiveThreshold, redaction).CoverageRecall;
+        var mirrorResults = PhotoEvaluator.Run(images, scanMirror, options);
+        var mirror = PhotoEvaluator.Score(mirrorResults, options.EffectiveThreshold, redaction).CoverageRecall;
+        log.WriteLine($"{images.Count} plates cut by the bottom edge: coverage {black:P2} with a black border, {mirror:P2} mirrored");
+        Assert.True(images.Count >= 100);
+        Assert.True(mirror >= 0.97, $"mirrored border: {mirror:P2}");
+        Assert.True(mirror >= black + 0.04, $"mirrored {mirror:P2} is not clearly better than black {black:P2}: the set no longer tests cut plates");
+        foreach (var img in images)
+        {
+            var photo = Photo.Load(img.Image);
+            foreach (var d in scanMirror.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height), threshold: 0.1f))
+                Assert.True(d.Box.IntersectionArea(new BoxF(0, 0, photo.Width, photo.Height)) >= 0.3f * d.Box.Area,
+                    $"{img.Image}: detection {d.Box} lies mostly outside the {photo.Width}x{photo.Height} picture (a mirrored twin)");
+        }
     }
 }
