@@ -17,6 +17,8 @@ import argparse, os, random
 
 import cv2
 
+import openalpr_set
+
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("src"); ap.add_argument("dst")
 ap.add_argument("--visible", default="0.4,0.8", help="range of the cut plate's visible share, LOW,HIGH")
@@ -29,14 +31,8 @@ if not 0 < lo <= hi <= 1:
     raise SystemExit("--visible must be LOW,HIGH with 0 < LOW <= HIGH <= 1")
 rng = random.Random(a.seed)
 os.makedirs(a.dst, exist_ok=True)
-files = sorted(f for f in os.listdir(a.src) if f.endswith(".txt"))
 written = 0
-for idx, f in enumerate(files):
-    stem = f[:-4]
-    im = cv2.imread(os.path.join(a.src, stem + ".jpg"))
-    lines = [l.rstrip("\n").split("\t") for l in open(os.path.join(a.src, f)) if l.strip()]
-    if im is None or not lines:
-        continue
+for idx, stem, f, im, lines in openalpr_set.photos(a.src):
     H, W = im.shape[:2]
     boxes = [(float(l[1]), float(l[2]), float(l[3]), float(l[4]), l[5] if len(l) > 5 else "?") for l in lines]
     x, y, w, h, _ = max(boxes, key=lambda b: b[2])

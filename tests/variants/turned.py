@@ -17,6 +17,8 @@ import argparse, math, os, random
 import cv2
 import numpy as np
 
+import openalpr_set
+
 ap = argparse.ArgumentParser()
 ap.add_argument("src"); ap.add_argument("dst")
 ap.add_argument("--angle", type=float, default=25)
@@ -28,13 +30,8 @@ a = ap.parse_args()
 CW, CH = (int(v) for v in a.canvas.split("x"))
 rng = random.Random(a.seed)
 os.makedirs(a.dst, exist_ok=True)
-files = sorted(f for f in os.listdir(a.src) if f.endswith(".txt"))
-for idx, f in enumerate(files):
-    stem = f[:-4]
-    im = cv2.imread(os.path.join(a.src, stem + ".jpg"))
-    lines = [l.rstrip("\n").split("\t") for l in open(os.path.join(a.src, f)) if l.strip()]
-    if im is None or not lines:
-        continue
+files = openalpr_set.label_files(a.src)
+for idx, stem, f, im, lines in openalpr_set.photos(a.src):
     H, W = im.shape[:2]
     ang = a.angle * (1 if idx % 2 == 0 else -1)
     M = cv2.getRotationMatrix2D((W / 2, H / 2), ang, 1.0)
