@@ -125,6 +125,12 @@ def map_labels(src, dst, w, h, k, amb_out=None):
     return kept, dropped, moved
 
 
+def packets(path):
+    """Frames of the first video stream, counted packet by packet (not the header's figure)."""
+    return subprocess.run(["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets",
+                           "-of", "csv=p=0", path], capture_output=True, text=True, check=True).stdout.strip()
+
+
 only = {s for s in a.only.split(",") if s}
 clips = sorted(f[:-len(".boxes.txt")] for f in os.listdir(a.annotations) if f.endswith(".boxes.txt"))
 done = 0
@@ -149,10 +155,7 @@ for name in clips:
     subprocess.run(cmd, check=True)
     os.remove(xmap)
     os.remove(ymap)
-    n_src = subprocess.run(["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets",
-                            "-of", "csv=p=0", video], capture_output=True, text=True, check=True).stdout.strip()
-    n_out = subprocess.run(["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets",
-                            "-of", "csv=p=0", out], capture_output=True, text=True, check=True).stdout.strip()
+    n_src, n_out = packets(video), packets(out)
     if n_src != n_out:
         sys.exit(f"{name}: the warped clip has {n_out} frames, the source {n_src}; its labels would not line up")
     halfway = []

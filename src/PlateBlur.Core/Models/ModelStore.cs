@@ -31,9 +31,9 @@ public sealed class ModelStore(string cacheDir, string? mirrorDir = null, ModelM
             string sha = await Sha256Async(nameOrPath, ct);
             // A copy of a catalogue model under another name is still that model (same bytes, same spec).
             var known = Manifest.Models.FirstOrDefault(m => m.Sha256 == sha);
-            var spec = known ?? CustomSpec(nameOrPath, sha);
-            if (known == null)
-                log?.Report($"Model {nameOrPath}: not in the catalogue; input {spec.InputSize} px ({InputSizeSource(nameOrPath)}), layout {spec.Layout}");
+            if (known != null) return (known, Path.GetFullPath(nameOrPath));
+            var (spec, sizeSource) = CustomSpec(nameOrPath, sha);
+            log?.Report($"Model {nameOrPath}: not in the catalogue; input {spec.InputSize} px ({sizeSource}), layout {spec.Layout}");
             return (spec, Path.GetFullPath(nameOrPath));
         }
         var s = Manifest.Find(nameOrPath);
@@ -48,16 +48,27 @@ public sealed class ModelStore(string cacheDir, string? mirrorDir = null, ModelM
     /// input shape when that is fixed, else from the <see cref="InputSizeKey"/> metadata, else 640.</summary>
     /// <remarks>Before 2026-12-01 every user model was run at 640, so a candidate exported at 800 with a dynamic shape was searched
     /// at the wrong scale (more tiles, other pyramid steps) and compared unfairly with the catalogue's 800-px model.</remarks>
-    private static ModelSpec CustomSpec(string path, string sha) => new()
+    private static (ModelSpec Spec, string SizeSource) CustomSpec(string path, string sha)
     {
-        Name = Path.GetFileNameWithoutExtension(path), File = Path.GetFileName(path), Sha256 = sha, Licence = "unknown (user supplied)",
-        Layout = GuessLayout(path), InputSize = InputSizeOf(path).Size,
-    };
+        // One session answers both questions.
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        var (size, source) = InputSizeOf(session, path);
+        return (new ModelSpec
+        {
+            Name = Path.GetFileNameWithoutExtension(path), File = Path.GetFileName(path), Sha256 = sha, Licence = "unknown (user supplied)",
+            Layout = GuessLayout(session), InputSize = size,
+        }, source);
+    }
 
     /// <summary>The input size of an ONNX file and where it came from ("input shape", "metadata", "default").</summary>
     public static (int Size, string Source) InputSizeOf(string path)
     {
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        return InputSizeOf(session, path);
+    }
+
+    private static (int Size, string Source) InputSizeOf(Microsoft.ML.OnnxRuntime.InferenceSession session, string path)
+    {
         var dims = session.InputMetadata.First().Value.Dimensions;
         if (dims.Length == 4 && dims[2] > 0 && dims[3] > 0) return (Math.Max(dims[2], dims[3]), "input shape");
         if (session.ModelMetadata.CustomMetadataMap.TryGetValue(InputSizeKey, out var v)
@@ -70,22 +81,19 @@ public sealed class ModelStore(string cacheDir, string? mirrorDir = null, ModelM
         return (640, "default; the model's input is dynamic and it carries no " + InputSizeKey);
     }
 
-    private static string InputSizeSource(string path) => InputSizeOf(path).Source;
-
     /// <summary>The output layout from the output shape; when that shape is symbolic (a dynamic-shape export), from the shape of
     /// one inference on a small blank picture. Before 2026-12-01 a symbolic shape was guessed as plain YOLOv5, so a dynamic
     /// yolov5-face candidate had its landmark columns read as class scores and masked much of every frame.</summary>
-    private static OutputLayout GuessLayout(string path)
+    private static OutputLayout GuessLayout(Microsoft.ML.OnnxRuntime.InferenceSession session)
     {
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
         var dims = session.OutputMetadata.First().Value.Dimensions;
         if (dims.Length == 3 && dims[1] > 0 && dims[2] > 0) return OutputDecoder.Guess(dims);
         var input = session.InputMetadata.First();
         var shape = input.Value.Dimensions.Select((d, i) => d > 0 ? d : i == 0 ? 1 : i == 1 ? 3 : 64).ToArray();
         using var blank = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[shape.Aggregate(1, (a, b) => a * b)], shape.Select(d => (long)d).ToArray());
-        using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [input.Key], [blank], [session.OutputMetadata.First().Key]);
-        var actual = outputs[0].GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray();
-        return OutputDecoder.Guess(actual);
+        using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var outputs = session.Run(run, [input.Key], [blank], [session.OutputMetadata.First().Key]);
+        return OutputDecoder.Guess(outputs[0].GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray());
     }
 
     /// <summary>Makes sure the model is in the cache with the right sha256 and returns its path.</summary>
