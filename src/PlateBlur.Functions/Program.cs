@@ -28,6 +28,8 @@ if (builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: 
             if (credential != null) o.Credential = credential;
         });
 }
+// A worker that was killed (a crash, a recycled host) left its private temporary folders: ffmpeg reports that name SAS URLs.
+PlateBlur.Core.Media.PrivateTemp.SweepStale("proc");
 builder.Build().Run();
 
 namespace PlateBlur.Functions

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PlateBlur.Core.Media;
 using PlateBlur.Core.Reports;
 using PlateBlur.Orchestration;
 using PlateBlur.Orchestration.Storage;
@@ -109,7 +110,7 @@ public sealed class PipelineReview : IDisposable
     private async Task<Item?> OpenAsync(string container, string name, BlobProperties props, CancellationToken ct)
     {
         if (await _blobs.PropertiesAsync(container, name + ".report.json", ct) == null) return null;
-        var dir = Directory.CreateTempSubdirectory("plateblur-review-"); // mode 0700
+        var dir = PrivateTemp.Create("review"); // mode 0700; removed when the item closes, or by the next serve if this one is killed
         try
         {
             string output = Path.Combine(dir.FullName, WorkNames.LocalName("output", name));

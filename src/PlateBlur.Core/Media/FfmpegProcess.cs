@@ -26,7 +26,8 @@ public sealed class FfmpegProcess : IAsyncDisposable
         {
             // A source read in place: ffmpeg's own count of the bytes it read ("Statistics: N bytes read", verbose) goes to a report file,
             // while the console stays at errors only.
-            _report = Path.Combine(Path.GetTempPath(), $"plateblur-ffreport-{Guid.NewGuid():N}.log");
+            // The report names the source URL with its SAS: it goes to this process's owner-only folder, never the shared temporary folder.
+            _report = Path.Combine(PrivateTemp.ForThisProcess, $"ffreport-{Guid.NewGuid():N}.log");
             psi.Environment["FFREPORT"] = $"file={_report}:level=40";
         }
         try
