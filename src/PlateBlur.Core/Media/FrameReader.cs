@@ -43,15 +43,28 @@ public static class FrameReader
             try
             {
                 var reader = new MatroskaRawReader(new BufferedStream(ffmpeg.Stdout, 1 << 20));
-                long offset = long.MinValue;
+                long offset = long.MinValue, previous = long.MinValue;
                 int expected = -1;
                 while (reader.ReadFrame() is { } frame)
                 {
                     // Snap the pipe's millisecond time to the exact packet time; keep order if a frame was dropped.
                     if (offset == long.MinValue) offset = timeline.PtsNs[timeline.NearestIndex(frame.PtsNs)] - frame.PtsNs;
                     long t = frame.PtsNs + offset;
+                    // The decoder gives pictures in display order. A picture stamped earlier than the one before it means the file's
+                    // timestamps do not follow that order (a muxer fault, e.g. composition offsets written wrongly): which time each
+                    // picture belongs to cannot be known, and the timeline would give two pictures one place.
+                    // (ffmpeg may also push such a stamp just past the previous one, which lands two pictures on one frame of the timeline.)
                     int idx = expected >= 0 && expected < timeline.FrameCount && Math.Abs(timeline.PtsNs[expected] - t) <= 2_000_000
                         ? expected : timeline.NearestIndex(t);
+                    if (previous != long.MinValue && (t < previous - 2_000_000 || idx < expected))
+                    {
+                        frame.Dispose();
+                        throw new MediaException(MediaError.Corrupt,
+                            $"{RemoteMedia.NameOf(path)}: its timestamps are out of display order (the picture after the one at {previous / 1e9:0.000} s " +
+                            $"is stamped {t / 1e9:0.000} s, the place of an earlier picture), a fault of the program that wrote it. Re-encode it with " +
+                            "the pictures numbered in display order, e.g. ffmpeg -i IN -vf setpts=N/FRAME_RATE/TB -c:v libx264 -crf 16 -c:a copy OUT.mp4, and anonymize that.");
+                    }
+                    previous = t;
                     frame.Index = idx;
                     frame.PtsNs = timeline.PtsNs[idx];
                     expected = idx + 1;

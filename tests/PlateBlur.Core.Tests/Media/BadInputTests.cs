@@ -66,6 +66,27 @@ public class BadInputTests(ModelFixture model) : IClassFixture<ModelFixture>
         Assert.Contains("frames", e.Message);
     }
 
+    /// <summary>A file whose timestamps do not follow the order the decoder gives its pictures (a muxer fault; a real HEVC phone clip
+    /// in mapillary_tools' tests has it) used to crash the tracker with "Frame 6 added after frame 6". It is refused in one line that
+    /// says how to repair it, and the same file with its timestamps in order goes through.</summary>
+    [SharedFact]
+    public async Task Timestamps_out_of_display_order_are_refused_with_the_repair()
+    {
+        using var dir = TestEnv.TempDir();
+        TestEnv.Run("ffmpeg", $"-v error -y -f lavfi -i testsrc2=size=320x240:rate=10 -frames:v 12 -c:v libx264 -bf 0 -pix_fmt yuv420p -f matroska {dir.File("ok.mkv")}");
+        // Pictures 3 and 6 swap their stamps (no B-frames: the decoder keeps the file's order, so the stamps go 0.6 s, 0.4 s, 0.5 s, 0.3 s).
+        TestEnv.Run("ffmpeg", $"-v error -y -i {dir.File("ok.mkv")} -c copy -bsf:v setts=pts=if(eq(N\\,3)\\,PTS+300\\,if(eq(N\\,6)\\,PTS-300\\,PTS)) {dir.File("swapped.mkv")}");
+        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(dir.File("swapped.mkv"))));
+        var e = await Fails(dir.File("swapped.mkv"), dir.File("out.mkv"));
+        Assert.Equal(MediaError.Corrupt, e.Error);
+        Assert.Contains("out of display order", e.Message);
+        Assert.Contains("setpts=N/FRAME_RATE/TB", e.Message);
+        Assert.Equal(hash, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(dir.File("swapped.mkv")))));
+
+        var ok = await model.Anonymizer.AnonymizeFileAsync(dir.File("ok.mkv"), dir.File("ok-out.mkv"), overwrite: false);
+        Assert.Equal(12, ok.Counts.Frames);
+    }
+
     [SharedFact]
     public async Task Output_equal_to_input_is_refused_and_the_source_untouched()
     {
