@@ -27,8 +27,11 @@ public static class OutputVerifier
         double startDiff = Math.Abs(timeline.PtsNs[0] - sourceTimeline.PtsNs[0]) / 1e9;
         if (startDiff > frame + 1e-6)
             throw new MediaException(MediaError.VerifyFailed, $"Output check failed: video starts at {timeline.PtsNs[0] / 1e9:0.####} s, source at {sourceTimeline.PtsNs[0] / 1e9:0.####} s.");
-        if (info.StreamCount != expectedStreams)
-            throw new MediaException(MediaError.VerifyFailed, $"Output check failed: {info.StreamCount} streams, expected {expectedStreams}.");
+        // The MP4/MOV muxer writes a timecode track (tmcd) for the timecode the video stream's metadata carries over (GoPro and
+        // broadcast footage): it holds one number, no picture, sound or place, and is the source's own timecode.
+        int timecodes = info.OtherStreams.Count(MediaProbe.IsTimecodeTrack);
+        if (info.StreamCount - timecodes != expectedStreams || timecodes > 1)
+            throw new MediaException(MediaError.VerifyFailed, $"Output check failed: {info.StreamCount} streams ({string.Join(", ", info.OtherStreams.DefaultIfEmpty("no other"))} beside video and audio), expected {expectedStreams}.");
         return (info, timeline);
     }
 }

@@ -8,6 +8,24 @@ namespace PlateBlur.Core.Media;
 /// <summary>Probes files with ffprobe and turns every failure into a <see cref="MediaException"/> with a reason a person can act on.</summary>
 public static class MediaProbe
 {
+    /// <summary>A stream's codec for messages: its name, and for a stream ffmpeg has no decoder for (timecode, telemetry) its
+    /// four-character tag, e.g. "tmcd" (timecode) or "bin_data/gpmd" (GoPro telemetry, which holds GPS).</summary>
+    public static string StreamName(string? codecName, string? tag)
+    {
+        bool named = !string.IsNullOrEmpty(codecName) && codecName is not ("unknown" or "none");
+        bool tagged = tag is { Length: 4 } && tag.All(c => c is >= '!' and <= '~') && tag != codecName;
+        return (named, tagged) switch
+        {
+            (true, true) when codecName is "bin_data" => $"{codecName}/{tag}",
+            (true, _) => codecName!,
+            (false, true) => tag!,
+            _ => "unknown",
+        };
+    }
+
+    /// <summary>True for a timecode track ("tmcd"): the MP4/MOV muxer writes one for a timecode the source's video stream carries.</summary>
+    public static bool IsTimecodeTrack(string otherStream) => otherStream.EndsWith(":data:tmcd", StringComparison.Ordinal);
+
     private static readonly HashSet<string> PhotoFormats = ["image2", "jpeg_pipe", "png_pipe", "webp_pipe"];
     private static readonly HashSet<string> PhotoCodecs = ["mjpeg", "png", "webp"];
     private static readonly HashSet<string> OtherImageFormats = ["bmp_pipe", "tiff_pipe", "gif", "gif_pipe", "svg_pipe", "pgm_pipe", "ppm_pipe", "j2k_pipe", "jpegxl_pipe", "qoi_pipe", "dds_pipe"];
@@ -86,7 +104,7 @@ public static class MediaProbe
             .Select(s => new AudioStreamInfo(s.Index, s.CodecName ?? "", s.Channels ?? 0, (int)ParseDouble(s.SampleRate), ParseDouble(s.Duration)))
             .ToList();
         var others = raw.Streams.Where(s => s.CodecType is not ("audio" or "video") || (videoRaw != null && s.CodecType == "video" && s.Index != videoRaw.Index))
-            .Select(s => $"{s.Index}:{s.CodecType}:{s.CodecName}").ToList();
+            .Select(s => $"{s.Index}:{s.CodecType}:{StreamName(s.CodecName, s.CodecTagString)}").ToList();
 
         double duration = Math.Max(analysis.Duration.TotalSeconds, raw.Streams.Max(s => (double?)ParseDouble(s.Duration)) ?? 0);
         if (!isPhoto && duration > limits.MaxDurationSeconds)

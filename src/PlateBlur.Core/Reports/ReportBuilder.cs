@@ -77,7 +77,9 @@ public static class ReportBuilder
         var warnings = new List<string>();
         foreach (var a in plan.Audio.Where(a => a.Encoder != "copy"))
             warnings.Add($"audio stream {a.SourceIndex} ({a.SourceCodec}) re-encoded with {a.Encoder}: the {plan.Container} container cannot hold it");
-        var dropped = source.OtherStreams.Where(s => !(plan.CopySubtitles && s.Contains(":subtitle:"))).ToList();
+        // A timecode track is written again by the MP4/MOV muxer from the video stream's timecode (the verifier allows it).
+        var dropped = source.OtherStreams.Where(s => !(plan.CopySubtitles && s.Contains(":subtitle:"))
+            && !(plan.Container is "mp4" or "mov" && MediaProbe.IsTimecodeTrack(s))).ToList();
         if (dropped.Count > 0) warnings.Add($"streams not carried over (may hold location or telemetry): {string.Join(", ", dropped)}");
         return warnings;
     }

@@ -66,6 +66,33 @@ public class VideoPipelineTests(ModelFixture model) : IClassFixture<ModelFixture
         Assert.Equal((320, 180), (report.Output.Width, report.Output.Height));
     }
 
+    /// <summary>GoPro and broadcast footage carries a timecode track. The MP4 muxer writes it again from the video stream's timecode, and
+    /// the output check used to refuse every such file ("3 streams, expected 2"; found on GoPro's own sample files).</summary>
+    [SharedFact]
+    public async Task A_timecode_track_is_kept_and_does_not_fail_the_output_check()
+    {
+        using var dir = TestEnv.TempDir();
+        var src = Clips.Make(dir.File("tc.mp4"), seconds: 1, extra: "-timecode 19:26:48:04");
+        var info = await MediaProbe.ProbeAsync(src);
+        Assert.Contains(info.OtherStreams, MediaProbe.IsTimecodeTrack); // the source really has one
+
+        var report = await model.Anonymizer.AnonymizeFileAsync(src, dir.File("out.mp4"), overwrite: false);
+        Assert.Equal(25, report.Output!.FrameCount);
+        Assert.Contains("19:26:48:04", TestEnv.Ffprobe($"-show_entries stream_tags=timecode -of csv=p=0 \"{dir.File("out.mp4")}\""));
+        Assert.Contains(((await MediaProbe.ProbeAsync(dir.File("out.mp4"))).OtherStreams), MediaProbe.IsTimecodeTrack);
+        Assert.DoesNotContain(report.Warnings, w => w.Contains("tmcd"));
+    }
+
+    [Theory]
+    [InlineData(null, "tmcd", "tmcd")]
+    [InlineData("unknown", "tmcd", "tmcd")]
+    [InlineData("bin_data", "gpmd", "bin_data/gpmd")]
+    [InlineData("h264", "avc1", "h264")]
+    [InlineData("mov_text", "tx3g", "mov_text")]
+    [InlineData(null, "[0][0][0][0]", "unknown")]
+    public void Streams_without_a_decoder_are_named_by_their_tag(string? name, string tag, string expected) =>
+        Assert.Equal(expected, MediaProbe.StreamName(name, tag));
+
     [SharedFact]
     public async Task Frames_flow_with_bounded_memory_for_a_long_video()
     {
