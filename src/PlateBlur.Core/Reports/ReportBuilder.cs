@@ -75,6 +75,9 @@ public static class ReportBuilder
     public static IReadOnlyList<string> VideoWarnings(MediaInfo source, OutputPlan plan)
     {
         var warnings = new List<string>();
+        if (source.Video is { } v && BitDepth(v.PixelFormat) > 8)
+            warnings.Add($"the video has {BitDepth(v.PixelFormat)}-bit samples ({v.PixelFormat}); the output is 8-bit 4:2:0 H.264 (its colour tags " +
+                         "are kept, so HDR still shows as HDR, but fine gradations such as sky may band)");
         foreach (var a in plan.Audio.Where(a => a.Encoder != "copy"))
             warnings.Add($"audio stream {a.SourceIndex} ({a.SourceCodec}) re-encoded with {a.Encoder}: the {plan.Container} container cannot hold it");
         // A timecode track is written again by the MP4/MOV muxer from the video stream's timecode (the verifier allows it).
@@ -82,6 +85,14 @@ public static class ReportBuilder
             && !(plan.Container is "mp4" or "mov" && MediaProbe.IsTimecodeTrack(s))).ToList();
         if (dropped.Count > 0) warnings.Add($"streams not carried over (may hold location or telemetry): {string.Join(", ", dropped)}");
         return warnings;
+    }
+
+    /// <summary>Bits per sample of an ffmpeg pixel format name: yuv420p10le → 10, p010le → 10, gray12be → 12, yuv420p → 8.</summary>
+    public static int BitDepth(string pixelFormat)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(pixelFormat, @"^(?:p0(\d\d)|.*?[a-z](\d{1,2}))(?:le|be)$");
+        if (m.Success && int.TryParse(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, out int bits) && bits is >= 9 and <= 16) return bits;
+        return 8;
     }
 
     /// <summary>Probe facts of one file as a report records them.</summary>

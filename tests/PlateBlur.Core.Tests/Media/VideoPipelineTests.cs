@@ -83,6 +83,31 @@ public class VideoPipelineTests(ModelFixture model) : IClassFixture<ModelFixture
         Assert.DoesNotContain(report.Warnings, w => w.Contains("tmcd"));
     }
 
+    /// <summary>A 10-bit HDR phone clip comes out as 8-bit H.264: the report says so, and the HDR colour tags are kept.</summary>
+    [SharedFact]
+    public async Task A_ten_bit_hdr_source_is_reported_as_8_bit_with_its_colour_tags_kept()
+    {
+        using var dir = TestEnv.TempDir();
+        TestEnv.Ffmpeg($"-f lavfi -i testsrc2=size=320x240:rate=25 -t 0.6 -c:v libx265 -x265-params log-level=error -pix_fmt yuv420p10le " +
+                       $"-color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc -tag:v hvc1 \"{dir.File("hdr.mov")}\"");
+        var report = await model.Anonymizer.AnonymizeFileAsync(dir.File("hdr.mov"), dir.File("out.mov"), overwrite: false);
+        Assert.Contains(report.Warnings, w => w.Contains("10-bit samples (yuv420p10le)") && w.Contains("8-bit"));
+        string tags = TestEnv.Ffprobe($"-select_streams v:0 -show_entries stream=color_transfer,color_primaries -of csv=p=0 \"{dir.File("out.mov")}\"");
+        Assert.Contains("arib-std-b67", tags);
+        Assert.Contains("bt2020", tags);
+    }
+
+    [Theory]
+    [InlineData("yuv420p", 8)]
+    [InlineData("yuvj420p", 8)]
+    [InlineData("nv12", 8)]
+    [InlineData("yuv420p10le", 10)]
+    [InlineData("p010le", 10)]
+    [InlineData("yuv444p12be", 12)]
+    [InlineData("gray16le", 16)]
+    public void Bit_depth_is_read_from_the_pixel_format(string pixelFormat, int bits) =>
+        Assert.Equal(bits, PlateBlur.Core.Reports.ReportBuilder.BitDepth(pixelFormat));
+
     [Theory]
     [InlineData(null, "tmcd", "tmcd")]
     [InlineData("unknown", "tmcd", "tmcd")]
