@@ -22,7 +22,7 @@ public sealed class FrameWriter : IAsyncDisposable
         _pump = Task.Run(async () =>
         {
             var stdin = _ffmpeg.Stdin;
-            var writer = new MatroskaRawWriter(stdin, width, height);
+            var writer = new MatroskaRawWriter(stdin, width, height, NominalFrameNs(source));
             try
             {
                 writer.WriteHeader();
@@ -41,6 +41,13 @@ public sealed class FrameWriter : IAsyncDisposable
                 try { stdin.Close(); } catch (IOException) { /* ffmpeg already gone: reported by its exit code */ }
             }
         });
+    }
+
+    /// <summary>One frame at the stream's nominal rate (its r_frame_rate, else its average rate), in ns; 0 when neither is plausible.</summary>
+    public static long NominalFrameNs(VideoStreamInfo source)
+    {
+        double fps = source.Fps is > 0.5 and < 1000 ? source.Fps : source.AvgFps is > 0.5 and < 1000 ? source.AvgFps : 0;
+        return fps > 0 ? (long)Math.Round(1e9 / fps) : 0;
     }
 
     /// <summary>The ffmpeg command line that encodes our Matroska frames from stdin to a video-only MP4, keeping the source time base.</summary>

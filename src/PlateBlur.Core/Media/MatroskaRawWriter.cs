@@ -9,11 +9,15 @@ public sealed class MatroskaRawWriter
 {
     private readonly Stream _out;
     private readonly int _width, _height;
+    private readonly long _defaultDurationNs;
     private bool _headerWritten;
 
-    public MatroskaRawWriter(Stream output, int width, int height)
+    /// <param name="defaultDurationNs">The track's default frame duration (0 = none). ffmpeg gives it to every frame as its duration; the
+    /// timestamps still say when each frame is shown, but the last frame then keeps a duration: without one, the MP4 muxer gave the last
+    /// frame none, and a one-frame video came out with no frame at all.</param>
+    public MatroskaRawWriter(Stream output, int width, int height, long defaultDurationNs = 0)
     {
-        _out = output; _width = width; _height = height;
+        _out = output; _width = width; _height = height; _defaultDurationNs = Math.Max(0, defaultDurationNs);
     }
 
     public void WriteHeader()
@@ -44,6 +48,7 @@ public sealed class MatroskaRawWriter
             Ebml.WriteUInt(t, 0x73C5, 1);        // TrackUID
             Ebml.WriteUInt(t, 0x83, 1);          // TrackType: video
             Ebml.WriteUInt(t, 0x9C, 0);          // FlagLacing
+            if (_defaultDurationNs > 0) Ebml.WriteUInt(t, 0x23E383, (ulong)_defaultDurationNs); // DefaultDuration (ns)
             Ebml.WriteBytes(t, Ebml.CodecId, Encoding.ASCII.GetBytes("V_UNCOMPRESSED"));
             Ebml.WriteMaster(t, Ebml.Video, v =>
             {

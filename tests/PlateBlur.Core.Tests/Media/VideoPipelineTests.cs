@@ -83,6 +83,23 @@ public class VideoPipelineTests(ModelFixture model) : IClassFixture<ModelFixture
         Assert.DoesNotContain(report.Warnings, w => w.Contains("tmcd"));
     }
 
+    /// <summary>The encoder pipe gave the last frame no duration, so the MP4 muxer gave it none either: a one-frame video came out with no
+    /// frame and was refused as "truncated" (naming the hidden partial file), and a two-frame one lost its last frame ("1 frames, source has 2").</summary>
+    [SharedTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_video_of_one_or_two_frames_keeps_every_frame_and_its_duration(int frames)
+    {
+        using var dir = TestEnv.TempDir();
+        TestEnv.Ffmpeg($"-f lavfi -i testsrc2=size=320x240:rate=25 -frames:v {frames} -c:v libx264 -pix_fmt yuv420p \"{dir.File("short.mp4")}\"");
+        var report = await model.Anonymizer.AnonymizeFileAsync(dir.File("short.mp4"), dir.File("out.mp4"), overwrite: false);
+        Assert.Equal(frames, report.Output!.FrameCount);
+        string counted = TestEnv.Ffprobe($"-count_frames -select_streams v:0 -show_entries stream=nb_read_frames,duration -of csv=p=0 \"{dir.File("out.mp4")}\"");
+        var parts = counted.Trim().Split(',');
+        Assert.Equal(frames, int.Parse(parts[^1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(frames * 0.04, double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), 3);
+    }
+
     /// <summary>A 10-bit HDR phone clip comes out as 8-bit H.264: the report says so, and the HDR colour tags are kept.</summary>
     [SharedFact]
     public async Task A_ten_bit_hdr_source_is_reported_as_8_bit_with_its_colour_tags_kept()
