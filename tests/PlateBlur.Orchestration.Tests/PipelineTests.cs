@@ -62,6 +62,28 @@ public class PipelineTests(ITestOutputHelper log)
         }
     }
 
+    /// <summary>A camcorder's AVCHD file (192-byte MPEG-TS, .mts) goes through the segmented pipeline: its segments read their own range of
+    /// the transport stream in place, and the output is MP4, named with ".mp4" added.</summary>
+    [StorageFact]
+    public async Task An_mpeg_transport_stream_is_split_read_in_place_and_published_as_mp4()
+    {
+        using var dir = TestEnv.TempDir();
+        TestEnv.Ffmpeg($"-i \"{TestEnv.Shared("samples", "uk_rain_street.mp4")}\" -map 0 -c copy -f mpegts -mpegts_m2ts_mode 1 \"{dir.File("street.mts")}\"");
+        await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "2", ["PlateBlur:TileEvery"] = "1" });
+        var video = await h.UploadAsync(dir.File("street.mts"), "camcorder/street.mts");
+        var v = Outcome(await h.RunAsync(video.Name, video.ETag, video.Size));
+        log.WriteLine($"video: {v}");
+        Assert.Equal("anonymized", v.Status);
+        Assert.True(v.Segments >= 2, $"{v.Segments} segments");
+        Assert.Equal(140, v.Frames);
+        var outbox = await h.ListAsync(Containers.Outbox);
+        Assert.Contains(video.Name + ".mp4", outbox);
+        var report = JsonSerializer.Deserialize<AnonymizationReport>(await h.Blobs.ReadTextAsync(Containers.Outbox, video.Name + ".mp4.report.json"), AnonymizationReport.Json)!;
+        Assert.Equal("mpegts", report.Input.Format);
+        Assert.Equal(140, report.Output!.FrameCount);
+        Assert.StartsWith("mov", report.Output.Format);
+    }
+
     [StorageFact]
     public async Task Same_blob_version_twice_starts_one_orchestration_and_a_new_version_starts_another()
     {

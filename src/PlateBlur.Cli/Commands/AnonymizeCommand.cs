@@ -80,7 +80,7 @@ public static class AnonymizeCommand
         foreach (var (file, i) in files.Select((f, i) => (f, i)))
         {
             string rel = Path.GetRelativePath(inRoot, file);
-            string target = Path.Combine(outRoot, rel);
+            string target = OutputPlan.OutputPathFor(Path.Combine(outRoot, rel)); // a .ts or .mpg comes out as .ts.mp4 / .mpg.mp4
             progress.Log($"[{i + 1}/{files.Count}] {rel}");
             try
             {

@@ -106,7 +106,7 @@ public sealed class Anonymizer : IDisposable
     /// <summary>Files under a folder that look like media PlateBlur handles, in a stable order.</summary>
     public static IEnumerable<string> MediaFiles(string folder) =>
         Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
-            .Where(f => Photo.IsPhotoExtension(Path.GetExtension(f)) || OutputPlan.IsVideoExtension(Path.GetExtension(f)))
+            .Where(f => Photo.IsPhotoExtension(Path.GetExtension(f)) || OutputPlan.IsInputVideoExtension(Path.GetExtension(f)))
             .Where(f => !PartialFile.IsTemporaryName(f))
             .Order(StringComparer.Ordinal);
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace PlateBlur.Core.Media;
 
 /// <summary>The containers PlateBlur reads, recognised from their first bytes (the file name is never trusted).</summary>
-public enum ContainerKind { IsoMedia, Matroska, Avi, Jpeg, Png, Webp, Nut }
+public enum ContainerKind { IsoMedia, Matroska, Avi, Jpeg, Png, Webp, Nut, MpegTs, MpegPs }
 
 /// <summary>Resource limits checked before anything is decoded; each refusal names the limit and the setting that raises it.</summary>
 public sealed record MediaLimits(
@@ -64,6 +64,8 @@ public static class MediaGuard
         ContainerKind.Png => "png_pipe",
         ContainerKind.Webp => "webp_pipe",
         ContainerKind.Nut => "nut",
+        ContainerKind.MpegTs => "mpegts", // 188-byte TS and 192-byte M2TS/MTS (AVCHD, Blu-ray) alike
+        ContainerKind.MpegPs => "mpeg",   // MPEG-1/2 program stream (.mpg, .vob)
         _ => throw new ArgumentOutOfRangeException(nameof(k)),
     };
 
@@ -78,7 +80,7 @@ public static class MediaGuard
     /// <param name="allowWorkFormats">Also accept the formats PlateBlur writes for itself (NUT segments); never for user input.</param>
     public static ContainerKind Sniff(string path, bool allowWorkFormats = false)
     {
-        var head = new byte[64];
+        var head = new byte[SniffBytes];
         int n;
         using (var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
             n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
@@ -87,11 +89,24 @@ public static class MediaGuard
         var kind = Classify(head.AsSpan(0, n));
         if (kind == ContainerKind.Nut && !allowWorkFormats) kind = null;
         return kind ?? throw new MediaException(MediaError.NotMedia,
-            $"{Path.GetFileName(path)} is not a supported media container ({Describe(head.AsSpan(0, n))}); PlateBlur reads MP4/MOV, Matroska/WebM, AVI, JPEG, PNG and WebP.");
+            $"{Path.GetFileName(path)} is not a supported media container ({Describe(head.AsSpan(0, n))}); PlateBlur reads {Supported}.");
     }
+
+    /// <summary>The containers PlateBlur reads, as messages name them.</summary>
+    public const string Supported = "MP4/MOV, Matroska/WebM, AVI, MPEG-TS (.ts, .mts, .m2ts), MPEG-PS (.mpg, .vob), JPEG, PNG and WebP";
+
+    /// <summary>How many leading bytes <see cref="Classify"/> looks at: three transport-stream packets of 192 bytes.</summary>
+    public const int SniffBytes = 3 * 192 + 8;
 
     public static ContainerKind? Classify(ReadOnlySpan<byte> h)
     {
+        // MPEG transport stream: a sync byte 0x47 every 188 bytes (or every 192 with a 4-byte timecode before each, M2TS/MTS).
+        // Three in a row; a text file never starts so.
+        if (h.Length >= 2 * 188 + 1 && h[0] == 0x47 && h[188] == 0x47 && h[376] == 0x47) return ContainerKind.MpegTs;
+        if (h.Length >= 4 + 2 * 192 + 1 && h[4] == 0x47 && h[196] == 0x47 && h[388] == 0x47) return ContainerKind.MpegTs;
+        // MPEG program stream: a pack header (00 00 01 BA) with the MPEG-2 ('01' bits) or MPEG-1 ('0010' bits) marker.
+        if (h.Length >= 14 && h[0] == 0 && h[1] == 0 && h[2] == 1 && h[3] == 0xBA && ((h[4] & 0xC0) == 0x40 || (h[4] & 0xF0) == 0x20))
+            return ContainerKind.MpegPs;
         if (h.Length >= 3 && h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return ContainerKind.Jpeg;
         if (h.Length >= 8 && h[..8].SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A })) return ContainerKind.Png;
         if (h.Length >= 12 && h[..4].SequenceEqual("RIFF"u8))

@@ -26,7 +26,7 @@ public static class Muxer
                 concatList = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, $".{Path.GetFileName(outputPath)}.{Environment.ProcessId}.concat.txt");
                 await File.WriteAllLinesAsync(concatList, ConcatLines(videoParts, partStartsNs), ct);
             }
-            string arguments = Arguments(videoParts, concatList, source, plan, outputPath, keepLocation);
+            string arguments = Arguments(videoParts, concatList, source, plan, outputPath, keepLocation, partStartsNs[0]);
             await using var ffmpeg = new FfmpegProcess(arguments, stdin: false, stdout: false);
             int code = await ffmpeg.WaitAsync(ct);
             if (code != 0)
@@ -40,14 +40,19 @@ public static class Muxer
 
     /// <summary>The ffmpeg command line that writes <paramref name="outputPath"/>: the video from the single part, or from
     /// <paramref name="concatList"/> (the parts' concat list) when there are several, with the source's other streams and metadata.</summary>
-    public static string Arguments(IReadOnlyList<string> videoParts, string? concatList, MediaInfo source, OutputPlan plan, string outputPath, bool keepLocation)
+    /// <param name="firstStartNs">The first frame's time. The concat demuxer starts its output at 0 whatever the parts' times; it is shifted
+    /// back to the source's start (an MPEG-TS starts at 1.4 s or so, an MP4 cut by stream copy wherever the cut was), or the output's video
+    /// would begin before its audio and subtitles.</param>
+    public static string Arguments(IReadOnlyList<string> videoParts, string? concatList, MediaInfo source, OutputPlan plan, string outputPath, bool keepLocation,
+        long firstStartNs = 0)
     {
+        string offset = firstStartNs != 0 ? $" -itsoffset {(firstStartNs / 1e9).ToString("0.#########", CultureInfo.InvariantCulture)}" : "";
         var video = source.RequireVideo();
         // Every input keeps its gate as one string before its -i: our concat list may name only local files, and each media file
         // gets the protocol allow-list and its forced demuxer.
         var args = videoParts.Count == 1
             ? FFMpegArguments.FromFileInput(videoParts[0], false, o => o.WithCustomArgument(MediaGuard.InputArguments(videoParts[0])))
-            : FFMpegArguments.FromFileInput(concatList!, false, o => o.WithCustomArgument($"-protocol_whitelist {MediaGuard.LocalProtocols} -f concat -safe 0"));
+            : FFMpegArguments.FromFileInput(concatList!, false, o => o.WithCustomArgument($"-protocol_whitelist {MediaGuard.LocalProtocols} -f concat -safe 0{offset}"));
         args = args.AddFileInput(source.Path, false, o => o.WithCustomArgument(MediaGuard.InputArguments(source.Path)));
 
         return args

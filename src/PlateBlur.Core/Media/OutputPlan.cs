@@ -10,13 +10,24 @@ public sealed record OutputPlan(string Container, string FfmpegFormat, string Vi
         [".mp4"] = "mp4", [".m4v"] = "mp4", [".mov"] = "mov", [".mkv"] = "matroska", [".webm"] = "webm", [".avi"] = "avi",
     };
 
+    /// <summary>Extensions PlateBlur reads but does not write: their outputs are MP4 (the name gets ".mp4" added).</summary>
+    private static readonly HashSet<string> InputOnly = new(StringComparer.OrdinalIgnoreCase) { ".ts", ".mts", ".m2ts", ".mpg", ".mpeg", ".vob" };
+
+    /// <summary>An extension PlateBlur writes video to.</summary>
     public static bool IsVideoExtension(string ext) => Containers.ContainsKey(ext);
+
+    /// <summary>An extension of a video PlateBlur reads (what it writes, and MPEG-TS/PS, which come out as MP4).</summary>
+    public static bool IsInputVideoExtension(string ext) => Containers.ContainsKey(ext) || InputOnly.Contains(ext);
+
+    /// <summary>Where a video found in a folder goes: the same relative path, with ".mp4" added when PlateBlur cannot write its own format.</summary>
+    public static string OutputPathFor(string outputPath) =>
+        InputOnly.Contains(Path.GetExtension(outputPath)) ? outputPath + ".mp4" : outputPath;
 
     public static string FormatFor(string outputPath)
     {
         var ext = Path.GetExtension(outputPath);
         return Containers.TryGetValue(ext, out var f) ? f
-            : throw new MediaException(MediaError.UnsupportedFormat, $"Output extension '{ext}' is not supported for video (use .mp4, .mov, .mkv, .webm or .avi).");
+            : throw new MediaException(MediaError.UnsupportedFormat, $"Output extension '{ext}' is not supported for video (use .mp4, .mov, .mkv, .webm or .avi{(InputOnly.Contains(ext) ? $"; PlateBlur reads {ext} but writes MP4 for it" : "")}).");
     }
 
     /// <summary>The video encoder an output file gets (H.264 unless the container or the choice says otherwise).</summary>

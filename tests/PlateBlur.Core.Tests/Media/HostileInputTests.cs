@@ -147,6 +147,14 @@ public class HostileInputTests(ModelFixture model) : IClassFixture<ModelFixture>
         Assert.Null(MediaGuard.Classify("ffconcat version 1.0\n"u8));
         Assert.Null(MediaGuard.Classify("<?xml version=\"1.0\"?><MPD>"u8));
         Assert.Null(MediaGuard.Classify([.. "RIFF"u8.ToArray(), 0, 0, 0, 0, .. "WAVE"u8.ToArray()]));
+        // MPEG-TS: a sync byte every 188 bytes (or 192 with a timecode before each: M2TS, AVCHD .mts); one or two alone are not enough.
+        static byte[] Packets(int size, int offset, int count) { var b = new byte[size * count + offset + 8]; for (int i = 0; i < count; i++) b[offset + i * size] = 0x47; return b; }
+        Assert.Equal(ContainerKind.MpegTs, MediaGuard.Classify(Packets(188, 0, 3)));
+        Assert.Equal(ContainerKind.MpegTs, MediaGuard.Classify(Packets(192, 4, 3)));
+        Assert.Null(MediaGuard.Classify(Packets(188, 0, 2)));
+        Assert.Null(MediaGuard.Classify("G is for a text file that starts with G"u8));
+        Assert.Equal(ContainerKind.MpegPs, MediaGuard.Classify([0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1, 0, 0x03, 0xFF, 0xF8])); // MPEG-2 pack header
+        Assert.Null(MediaGuard.Classify([0, 0, 1, 0xBA, 0x00, 0, 4, 0, 4, 1, 0, 0x03, 0xFF, 0xF8]));
         Assert.Equal(ContainerKind.Nut, MediaGuard.Classify("nut/multimedia container\0"u8)); // accepted for PlateBlur's own work files only:
         using var dir = TestEnv.TempDir();
         File.WriteAllBytes(dir.File("seg.mp4"), "nut/multimedia container\0"u8.ToArray());

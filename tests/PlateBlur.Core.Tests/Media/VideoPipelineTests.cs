@@ -54,6 +54,29 @@ public class VideoPipelineTests(ModelFixture model) : IClassFixture<ModelFixture
         Assert.Equal(30, report.Output.FrameCount);
     }
 
+    /// <summary>Broadcast and camcorder containers (MPEG-TS, AVCHD's 192-byte M2TS, MPEG-2 program streams) are read and come out as MP4,
+    /// every frame kept; audio MP4 cannot hold (MP2) is re-encoded and said so. Before, they were refused as "not a supported container".</summary>
+    [SharedTheory]
+    [InlineData("clip.ts", "-c:v libx264 -c:a aac -f mpegts", "aac", null)]
+    [InlineData("clip.mts", "-c:v libx264 -c:a mp2 -f mpegts -mpegts_m2ts_mode 1", "aac", "(mp2) re-encoded with aac")]
+    [InlineData("clip.mpg", "-c:v mpeg2video -c:a mp2 -f vob", "aac", "(mp2) re-encoded with aac")]
+    public async Task Mpeg_transport_and_program_streams_come_out_as_mp4(string name, string encode, string outAudio, string? warning)
+    {
+        using var dir = TestEnv.TempDir();
+        TestEnv.Ffmpeg($"-f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=f=440:d=1.2 -t 1.2 -pix_fmt yuv420p {encode} \"{dir.File(name)}\"");
+        Assert.Equal(name.EndsWith(".mpg") ? ContainerKind.MpegPs : ContainerKind.MpegTs, MediaGuard.Sniff(dir.File(name)));
+        var output = OutputPlan.OutputPathFor(dir.File(name));
+        Assert.Equal(dir.File(name) + ".mp4", output);
+        var report = await model.Anonymizer.AnonymizeFileAsync(dir.File(name), output, overwrite: false);
+        Assert.StartsWith("mov", report.Output!.Format);
+        Assert.Equal(30, report.Input.FrameCount);
+        Assert.Equal(30, report.Output.FrameCount);
+        Assert.Equal([outAudio], report.Output.AudioCodecs);
+        if (warning != null) Assert.Contains(report.Warnings, w => w.Contains(warning));
+        var e = await Assert.ThrowsAsync<MediaException>(() => model.Anonymizer.AnonymizeFileAsync(dir.File(name), dir.File("out" + Path.GetExtension(name)), overwrite: false));
+        Assert.Contains("writes MP4 for it", e.Message);
+    }
+
     [SharedFact]
     public async Task Rotation_metadata_and_stored_size_are_preserved()
     {
