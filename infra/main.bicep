@@ -238,6 +238,7 @@ var appSettings = {
   PlateBlur__Tiles: 'true'
   PlateBlur__TileEvery: '0'
   PlateBlur__TileOverlap: '0.25'
+  PlateBlur__WholeSide: '0'
   PlateBlur__CoarseSide: '160'
   PlateBlur__KeySeconds: '-1'
   PlateBlur__ScanSeconds: '-1'

@@ -25,6 +25,7 @@ public sealed class PipelineOptions
         new Row<float?>(nameof(PlateBlurOptions.Threshold), "Minimum plate score (low = fewer missed plates; default: the model's own, from models/manifest.json)"),
         new Row<bool>(nameof(PlateBlurOptions.Tiles), "Also search native-resolution tiles of large frames"),
         new Row<int>(nameof(PlateBlurOptions.TileEvery), "Video: search each tile every N frames (1 = every frame; tracking bridges the rest; 0 = as --detection says)"),
+        new Row<int>(nameof(PlateBlurOptions.WholeSide), "Search the whole frame shrunk to at most N px on its long side (0 = the plate model's input size, 800; smaller is faster and sees small plates worse)"),
         new Row<int>(nameof(PlateBlurOptions.CoarseSide), "Also search the whole picture shrunk to N px on its long side, for plates that fill the picture (0 = off)"),
         new Row<double>(nameof(PlateBlurOptions.KeySeconds), "Video: key frames at most S seconds apart for the vehicle model, its crops and the coarse pass; between them only the whole frame and the tiles in turn (0 = no key frames; -1 = as --detection says: fast and balanced 0.2, thorough 0)"),
         new Row<double>(nameof(PlateBlurOptions.ScanSeconds), "Video: between key frames search only the first frame of each S-second slot; the tracker carries the masks through the frames between (0 = every frame; -1 = as --detection says)"),

@@ -49,7 +49,8 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
         var sw = Stopwatch.StartNew();
         var whole = new BoxF(0, 0, image.Width, image.Height);
         // Every pass of the frame is listed first, then run at once over the detector's lanes (results kept in list order).
-        var passes = new List<OnnxDetector.Pass> { new(whole) };
+        int wholeLong = Math.Max(image.Width, image.Height);
+        var passes = new List<OnnxDetector.Pass> { options.WholeSide > 0 && options.WholeSide < plates.InputSize ? new(whole, MaxScale: options.WholeSide / (float)wholeLong) : new(whole) };
         // A picture smaller than the model input is enlarged by the letterbox, and a plate that fills it becomes larger
         // than anything the model learned: search it at its native size as well.
         if (Math.Max(image.Width, image.Height) < plates.InputSize * 0.9f)

@@ -20,9 +20,10 @@ namespace PlateBlur.Core.Detection;
 /// <param name="ScanSeconds">Video: between key frames, a frame is searched at all only when it starts a new slot of this many seconds on
 /// the stream's clock (the first frame of each slot); the frames in between get no search, and the tracker carries the masks through them
 /// (following each plate in the picture, filling the gap between detections). Tiles take turns by slot. 0 = every frame is searched.</param>
+/// <param name="WholeSide">The whole-frame pass sees the picture at most this many pixels on its long side (0 = the model input size).</param>
 public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f,
     bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8, int CoarseSide = 160, double KeySeconds = 0,
-    double ScanSeconds = 0)
+    double ScanSeconds = 0, int WholeSide = 0)
 {
     public long KeyNs => (long)Math.Round(KeySeconds * 1e9);
     public long ScanNs => (long)Math.Round(ScanSeconds * 1e9);
@@ -37,6 +38,7 @@ public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int 
         if (KeySeconds is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(KeySeconds), KeySeconds, "key-seconds must be 0 (no key frames) to 1 s");
         if (ScanSeconds < 0 || ScanSeconds > 0.25 || (ScanSeconds > 0 && KeySeconds > 0 && ScanSeconds > KeySeconds))
             throw new ArgumentOutOfRangeException(nameof(ScanSeconds), ScanSeconds, "scan-seconds must be 0 (every frame) to 0.25 s, and at most key-seconds");
+        if (WholeSide is < 0 or (> 0 and < 256)) throw new ArgumentOutOfRangeException(nameof(WholeSide), WholeSide, "whole-side must be 0 (the model input) or at least 256 px");
         if (TileOverlap is < 0 or > 0.75f) throw new ArgumentOutOfRangeException(nameof(TileOverlap), TileOverlap, "tile overlap must be 0–0.75");
         return this;
     }

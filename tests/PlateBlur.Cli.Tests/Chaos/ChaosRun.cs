@@ -339,6 +339,10 @@ public sealed class ChaosRun
                     }
                 }
             }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return; // stopped while a listing was in flight (the run is over): not a failure (CI flake, stop 23)
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Interlocked.Increment(ref _monitorErrors); // storage down (the Azurite fault): look again in a second
