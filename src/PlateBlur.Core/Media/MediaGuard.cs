@@ -88,6 +88,9 @@ public static class MediaGuard
             throw new MediaException(MediaError.UnsupportedFormat, $"{Path.GetFileName(path)} is a {image} image; photos must be JPEG, PNG or WebP.");
         var kind = Classify(head.AsSpan(0, n));
         if (kind == ContainerKind.Nut && !allowWorkFormats) kind = null;
+        if (kind == ContainerKind.Webp && IsAnimatedWebp(head.AsSpan(0, n)))
+            throw new MediaException(MediaError.UnsupportedFormat,
+                $"{Path.GetFileName(path)} is an animated WebP; PlateBlur reads still photos and videos (this ffmpeg cannot decode WebP animation): convert it to a video such as MP4 first.");
         return kind ?? throw new MediaException(MediaError.NotMedia,
             $"{Path.GetFileName(path)} is not a supported media container ({Describe(head.AsSpan(0, n))}); PlateBlur reads {Supported}.");
     }
@@ -126,6 +129,11 @@ public static class MediaGuard
         }
         return null;
     }
+
+    /// <summary>An extended-format WebP (VP8X) whose animation flag is set: frames in ANMF chunks, which ffmpeg 5.1's decoder cannot read
+    /// (it called them "image data not found", and PlateBlur refused the file as damaged).</summary>
+    public static bool IsAnimatedWebp(ReadOnlySpan<byte> h) =>
+        h.Length >= 21 && h[..4].SequenceEqual("RIFF"u8) && h[8..12].SequenceEqual("WEBP"u8) && h[12..16].SequenceEqual("VP8X"u8) && (h[20] & 0x02) != 0;
 
     /// <summary>Image formats people do send, named so the refusal says what to convert.</summary>
     private static string? OtherImage(ReadOnlySpan<byte> h)

@@ -88,6 +88,17 @@ public class BadInputTests(ModelFixture model) : IClassFixture<ModelFixture>
     }
 
     [SharedFact]
+    public async Task An_animated_webp_is_named_as_such_not_called_damaged()
+    {
+        using var dir = TestEnv.TempDir();
+        TestEnv.Ffmpeg($"-f lavfi -i testsrc2=size=160x120:rate=5 -t 0.6 -c:v libwebp -loop 0 \"{dir.File("anim.webp")}\"");
+        var e = await Fails(dir.File("anim.webp"), dir.File("out.webp"));
+        Assert.Equal(MediaError.UnsupportedFormat, e.Error);
+        Assert.Contains("animated WebP", e.Message);
+        Assert.DoesNotContain("damaged", e.Message);
+    }
+
+    [SharedFact]
     public async Task Output_equal_to_input_is_refused_and_the_source_untouched()
     {
         using var dir = TestEnv.TempDir();

@@ -155,6 +155,12 @@ public class HostileInputTests(ModelFixture model) : IClassFixture<ModelFixture>
         Assert.Null(MediaGuard.Classify("G is for a text file that starts with G"u8));
         Assert.Equal(ContainerKind.MpegPs, MediaGuard.Classify([0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1, 0, 0x03, 0xFF, 0xF8])); // MPEG-2 pack header
         Assert.Null(MediaGuard.Classify([0, 0, 1, 0xBA, 0x00, 0, 4, 0, 4, 1, 0, 0x03, 0xFF, 0xF8]));
+        // An animated WebP is named as such (ffmpeg 5.1 cannot decode it; it used to be refused as a damaged photo); a still one is a photo.
+        byte[] vp8x = [.. "RIFF"u8.ToArray(), 0, 0, 0, 0, .. "WEBPVP8X"u8.ToArray(), 10, 0, 0, 0, 0x12, 0, 0, 0, 0x3F, 1, 0, 0xEF, 0, 0];
+        Assert.True(MediaGuard.IsAnimatedWebp(vp8x));
+        vp8x[20] = 0x10; // alpha only
+        Assert.False(MediaGuard.IsAnimatedWebp(vp8x));
+        Assert.False(MediaGuard.IsAnimatedWebp([.. "RIFF"u8.ToArray(), 0, 0, 0, 0, .. "WEBPVP8L"u8.ToArray(), 0, 0, 0, 0, 0x2F]));
         Assert.Equal(ContainerKind.Nut, MediaGuard.Classify("nut/multimedia container\0"u8)); // accepted for PlateBlur's own work files only:
         using var dir = TestEnv.TempDir();
         File.WriteAllBytes(dir.File("seg.mp4"), "nut/multimedia container\0"u8.ToArray());
