@@ -63,25 +63,34 @@ public class PipelineTests(ITestOutputHelper log)
     }
 
     /// <summary>A camcorder's AVCHD file (192-byte MPEG-TS, .mts) goes through the segmented pipeline: its segments read their own range of
-    /// the transport stream in place, and the output is MP4, named with ".mp4" added.</summary>
-    [StorageFact]
-    public async Task An_mpeg_transport_stream_is_split_read_in_place_and_published_as_mp4()
+    /// the transport stream in place, and the output is MP4, named with ".mp4" added. Both it (first frame at 1.4 s) and an MP4 whose first
+    /// frame is at 1.5 s keep their start: the concat demuxer that joins the segments starts at 0, and the output check refused them.</summary>
+    [StorageTheory]
+    [InlineData("camcorder/street.mts", "-map 0 -c copy -f mpegts -mpegts_m2ts_mode 1", "camcorder/street.mts.mp4", "mpegts", 1.4)]
+    [InlineData("late/street.mp4", "-map 0 -c copy -output_ts_offset 1.5", "late/street.mp4", "mov", 1.5)]
+    public async Task A_source_that_starts_late_is_split_read_in_place_and_keeps_its_start(string name, string remux, string outputName, string format, double start)
     {
         using var dir = TestEnv.TempDir();
-        TestEnv.Ffmpeg($"-i \"{TestEnv.Shared("samples", "uk_rain_street.mp4")}\" -map 0 -c copy -f mpegts -mpegts_m2ts_mode 1 \"{dir.File("street.mts")}\"");
+        string local = dir.File(Path.GetFileName(name));
+        TestEnv.Ffmpeg($"-i \"{TestEnv.Shared("samples", "uk_rain_street.mp4")}\" {remux} \"{local}\"");
         await using var h = await PipelineHarness.StartAsync(new() { ["PlateBlur:SegmentSeconds"] = "2", ["PlateBlur:TileEvery"] = "1" });
-        var video = await h.UploadAsync(dir.File("street.mts"), "camcorder/street.mts");
+        var video = await h.UploadAsync(local, name);
         var v = Outcome(await h.RunAsync(video.Name, video.ETag, video.Size));
         log.WriteLine($"video: {v}");
         Assert.Equal("anonymized", v.Status);
         Assert.True(v.Segments >= 2, $"{v.Segments} segments");
         Assert.Equal(140, v.Frames);
-        var outbox = await h.ListAsync(Containers.Outbox);
-        Assert.Contains(video.Name + ".mp4", outbox);
-        var report = JsonSerializer.Deserialize<AnonymizationReport>(await h.Blobs.ReadTextAsync(Containers.Outbox, video.Name + ".mp4.report.json"), AnonymizationReport.Json)!;
-        Assert.Equal("mpegts", report.Input.Format);
+        string published = video.Name[..^name.Length] + outputName;
+        Assert.Contains(published, await h.ListAsync(Containers.Outbox));
+        var report = JsonSerializer.Deserialize<AnonymizationReport>(await h.Blobs.ReadTextAsync(Containers.Outbox, published + ".report.json"), AnonymizationReport.Json)!;
+        Assert.StartsWith(format, report.Input.Format);
         Assert.Equal(140, report.Output!.FrameCount);
         Assert.StartsWith("mov", report.Output.Format);
+        string outFile = dir.File("published.mp4");
+        await h.Blobs.DownloadAsync(Containers.Outbox, published, outFile, default);
+        double first = double.Parse(TestEnv.Ffprobe($"-select_streams v:0 -show_entries packet=pts_time -read_intervals %+#1 -of csv=p=0 \"{outFile}\"").Trim().TrimEnd(','),
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(start, first, 1);
     }
 
     [StorageFact]

@@ -82,6 +82,12 @@ public sealed class StorageFactAttribute : FactAttribute
     public StorageFactAttribute() { if (TestEnv.StorageSkipReason is { } r) Skip = r; }
 }
 
+/// <summary>A Theory with the same skip rule as <see cref="StorageFactAttribute"/>.</summary>
+public sealed class StorageTheoryAttribute : TheoryAttribute
+{
+    public StorageTheoryAttribute() { if (TestEnv.StorageSkipReason is { } r) Skip = r; }
+}
+
 /// <summary>A Theory with the same skip rule as <see cref="SharedFactAttribute"/>.</summary>
 public sealed class SharedTheoryAttribute : TheoryAttribute
 {
