@@ -88,17 +88,6 @@ public class BadInputTests(ModelFixture model) : IClassFixture<ModelFixture>
     }
 
     [SharedFact]
-    public async Task An_animated_webp_is_named_as_such_not_called_damaged()
-    {
-        using var dir = TestEnv.TempDir();
-        TestEnv.Ffmpeg($"-f lavfi -i testsrc2=size=160x120:rate=5 -t 0.6 -c:v libwebp -loop 0 \"{dir.File("anim.webp")}\"");
-        var e = await Fails(dir.File("anim.webp"), dir.File("out.webp"));
-        Assert.Equal(MediaError.UnsupportedFormat, e.Error);
-        Assert.Contains("animated WebP", e.Message);
-        Assert.DoesNotContain("damaged", e.Message);
-    }
-
-    [SharedFact]
     public async Task Output_equal_to_input_is_refused_and_the_source_untouched()
     {
         using var dir = TestEnv.TempDir();
@@ -118,12 +107,18 @@ public class BadInputTests(ModelFixture model) : IClassFixture<ModelFixture>
         Assert.Equal("keep me", File.ReadAllText(dir.File("out.mp4")));
     }
 
-    [SharedFact]
-    public async Task Unsupported_image_format_is_named()
+    /// <summary>Image formats PlateBlur does not read are named in the refusal. An animated WebP (ffmpeg 5.1 cannot decode its frames) used
+    /// to be refused as a damaged photo ("its picture data does not decode cleanly"); it is named for what it is.</summary>
+    [SharedTheory]
+    [InlineData("pic.bmp", "-f lavfi -i testsrc=s=64x48:d=1 -frames:v 1", "a BMP image")]
+    [InlineData("anim.webp", "-f lavfi -i testsrc2=size=160x120:rate=5 -t 0.6 -c:v libwebp -loop 0", "an animated WebP")]
+    public async Task Unsupported_image_formats_are_named(string name, string make, string named)
     {
         using var dir = TestEnv.TempDir();
-        TestEnv.Ffmpeg($"-f lavfi -i testsrc=s=64x48:d=1 -frames:v 1 \"{dir.File("pic.bmp")}\"");
-        var e = await Fails(dir.File("pic.bmp"), dir.File("out.bmp"));
+        TestEnv.Ffmpeg($"{make} \"{dir.File(name)}\"");
+        var e = await Fails(dir.File(name), dir.File("out" + Path.GetExtension(name)));
         Assert.Equal(MediaError.UnsupportedFormat, e.Error);
+        Assert.Contains(named, e.Message);
+        Assert.DoesNotContain("damaged", e.Message);
     }
 }
