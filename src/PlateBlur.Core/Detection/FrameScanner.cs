@@ -48,17 +48,16 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
         bool scheduled = options.KeyNs > 0 && frameIndex >= 0;
         var sw = Stopwatch.StartNew();
         var whole = new BoxF(0, 0, image.Width, image.Height);
+        int longSide = Math.Max(image.Width, image.Height);
         // Every pass of the frame is listed first, then run at once over the detector's lanes (results kept in list order).
-        int wholeLong = Math.Max(image.Width, image.Height);
-        var passes = new List<OnnxDetector.Pass> { options.WholeSide > 0 && options.WholeSide < plates.InputSize ? new(whole, MaxScale: options.WholeSide / (float)wholeLong) : new(whole) };
+        var passes = new List<OnnxDetector.Pass> { options.WholeSide > 0 && options.WholeSide < plates.InputSize ? new(whole, MaxScale: options.WholeSide / (float)longSide) : new(whole) };
         // A picture smaller than the model input is enlarged by the letterbox, and a plate that fills it becomes larger
         // than anything the model learned: search it at its native size as well.
-        if (Math.Max(image.Width, image.Height) < plates.InputSize * 0.9f)
+        if (longSide < plates.InputSize * 0.9f)
             passes.Add(new(whole, MaxScale: 1f));
         // Scale pyramid, coarse end: a plate that fills much of the picture is larger than anything the model learned, and sharp
         // large plates are missed at every finer scale. The whole picture shrunk to CoarseSide pixels (long side) brings a plate
         // filling 90 % of the width down to about 150 px. Video: every TileEvery-th frame (a close plate stays close for a while).
-        int longSide = Math.Max(image.Width, image.Height);
         int coarse = -1;
         if (options.CoarseSide > 0 && longSide > options.CoarseSide * 1.5f && (frameIndex < 0 || (scheduled ? keyFrame : frameIndex % options.TileEvery == 0)))
         {
