@@ -30,8 +30,7 @@ public static class VideoAnonymizer
         await Muxer.MuxAsync([videoPart.TempPath], [timeline.PtsNs[0], timeline.PtsNs[0] + timeline.DurationNs], source, plan, partial.TempPath, options.KeepLocation, ct);
         double mux = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        int expectedStreams = 1 + plan.Audio.Count + (plan.CopySubtitles ? source.OtherStreams.Count(s => s.Contains(":subtitle:")) : 0);
-        var (outInfo, outTimeline) = await OutputVerifier.VerifyVideoAsync(partial.TempPath, source, timeline, expectedStreams, ct);
+        var (outInfo, outTimeline) = await OutputVerifier.VerifyVideoAsync(partial.TempPath, source, timeline, plan.ExpectedStreams(source), ct);
         double verify = clock.Elapsed.TotalSeconds;
         beforeCommit?.Invoke();
         partial.Commit(overwrite);

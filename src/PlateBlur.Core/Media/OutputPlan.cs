@@ -53,6 +53,10 @@ public sealed record OutputPlan(string Container, string FfmpegFormat, string Vi
         return new OutputPlan(format, format, encoder, audio, subs);
     }
 
+    /// <summary>How many streams the output holds: the video, each planned audio stream, and the source's subtitles when copied.
+    /// (A timecode track the MP4/MOV muxer writes again is allowed beside these by <c>OutputVerifier</c>.)</summary>
+    public int ExpectedStreams(MediaInfo source) => 1 + Audio.Count + (CopySubtitles ? source.OtherStreams.Count(s => s.Contains(":subtitle:")) : 0);
+
     public static bool CanHold(string format, string codec) => format switch
     {
         "matroska" => true,

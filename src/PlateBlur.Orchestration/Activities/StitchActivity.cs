@@ -65,8 +65,7 @@ public sealed class StitchActivity(BlobStore blobs, PlateBlurOptions options, IL
             await Muxer.MuxAsync(parts, starts, source, plan, output, options.KeepLocation, ct);
             double mux = clock.Elapsed.TotalSeconds;
             clock.Restart();
-            int expected = 1 + plan.Audio.Count + (plan.CopySubtitles ? source.OtherStreams.Count(s => s.Contains(":subtitle:")) : 0);
-            (outInfo, outTimeline) = await OutputVerifier.VerifyVideoAsync(output, source, timeline, expected, ct);
+            (outInfo, outTimeline) = await OutputVerifier.VerifyVideoAsync(output, source, timeline, plan.ExpectedStreams(source), ct);
             timings = timings with { Mux = mux, Verify = clock.Elapsed.TotalSeconds };
         }
         catch (MediaException e)
