@@ -75,8 +75,8 @@ public static class ReportBuilder
     public static IReadOnlyList<string> VideoWarnings(MediaInfo source, OutputPlan plan)
     {
         var warnings = new List<string>();
-        if (source.Video is { } v && BitDepth(v.PixelFormat) > 8)
-            warnings.Add($"the video has {BitDepth(v.PixelFormat)}-bit samples ({v.PixelFormat}); the output is 8-bit 4:2:0 H.264 (its colour tags " +
+        if (source.Video is { } v && BitDepth(v.PixelFormat) is > 8 and var bits)
+            warnings.Add($"the video has {bits}-bit samples ({v.PixelFormat}); the output is 8-bit 4:2:0 H.264 (its colour tags " +
                          "are kept, so HDR still shows as HDR, but fine gradations such as sky may band)");
         foreach (var a in plan.Audio.Where(a => a.Encoder != "copy"))
             warnings.Add($"audio stream {a.SourceIndex} ({a.SourceCodec}) re-encoded with {a.Encoder}: the {plan.Container} container cannot hold it");
