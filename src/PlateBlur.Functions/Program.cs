@@ -29,7 +29,7 @@ if (builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: 
         });
 }
 // A worker that was killed (a crash, a recycled host) left its private temporary folders: ffmpeg reports that name SAS URLs.
-PlateBlur.Core.Media.PrivateTemp.SweepStale("proc");
+PlateBlur.Core.Media.PrivateTemp.SweepStale(PlateBlur.Core.Media.PrivateTemp.ProcessFiles);
 builder.Build().Run();
 
 namespace PlateBlur.Functions

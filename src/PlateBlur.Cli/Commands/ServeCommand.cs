@@ -133,7 +133,7 @@ public static class ServeCommand
                         e.Message.Split('\n', 2)[0].Trim());
                 await host.Services.GetRequiredService<BlobStore>().EnsureContainersAsync(ct);
                 // A serve that was killed left its private temporary folders (a review's source copy, ffmpeg reports naming SAS URLs).
-                if (Core.Media.PrivateTemp.SweepStale("proc", "review") is > 0 and var swept)
+                if (Core.Media.PrivateTemp.SweepStale(Core.Media.PrivateTemp.ProcessFiles, Core.Media.PrivateTemp.Review) is > 0 and var swept)
                     Console.Error.WriteLine($"plateblur serve: removed {swept} private temporary folder(s) left by PlateBlur processes that no longer run");
                 Console.Error.WriteLine($"plateblur serve: watching {Containers.Inbox}/{r.GetValue(prefix)} with the {r.GetValue(backend)} backend (Ctrl+C stops)");
                 if (r.GetValue(reviewPort) is not { } port)

@@ -110,7 +110,7 @@ public sealed class PipelineReview : IDisposable
     private async Task<Item?> OpenAsync(string container, string name, BlobProperties props, CancellationToken ct)
     {
         if (await _blobs.PropertiesAsync(container, name + ".report.json", ct) == null) return null;
-        var dir = PrivateTemp.Create("review"); // mode 0700; removed when the item closes, or by the next serve if this one is killed
+        var dir = PrivateTemp.Create(PrivateTemp.Review); // mode 0700; removed when the item closes, or by the next serve if this one is killed
         try
         {
             string output = Path.Combine(dir.FullName, WorkNames.LocalName("output", name));

@@ -10,13 +10,16 @@ public static class PrivateTemp
 {
     private const string Prefix = "plateblur-";
 
+    /// <summary>The purposes in use: this process's short-lived files (ffmpeg reports), and the review page's copies.</summary>
+    public const string ProcessFiles = "proc", Review = "review";
+
     /// <summary>Creates a new folder readable by this user only (0700 on Unix).</summary>
     public static DirectoryInfo Create(string purpose) =>
         Directory.CreateTempSubdirectory($"{Prefix}{purpose}-{Environment.ProcessId}-"); // CreateTempSubdirectory makes it 0700
 
     private static readonly Lazy<string> ProcessFolder = new(() =>
     {
-        string dir = Create("proc").FullName;
+        string dir = Create(ProcessFiles).FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
