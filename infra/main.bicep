@@ -243,6 +243,7 @@ var appSettings = {
   PlateBlur__KeySeconds: '-1'
   PlateBlur__ScanSeconds: '-1'
   PlateBlur__MirrorEdges: 'false'
+  PlateBlur__PhotoSearch: 'Full'
   PlateBlur__GapSeconds: '0.4'
   PlateBlur__ExtendSeconds: '0.2'
   PlateBlur__CoastSeconds: '0.6667'

@@ -8,6 +8,11 @@ namespace PlateBlur.Core;
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<DetectionMode>))]
 public enum DetectionMode { Fast, Balanced, Thorough }
 
+/// <summary>How a photo is searched: Full (the default) adds the middle of the scale pyramid and mirrored letterbox borders to what a
+/// video frame gets; Standard searches a photo exactly as one video frame.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PhotoSearch>))]
+public enum PhotoSearch { Standard, Full }
+
 /// <summary>The one options record: bound from the "PlateBlur" configuration section (app settings PlateBlur__Name), the CLI flags (--name) and the infra templates.</summary>
 public sealed record PlateBlurOptions
 {
@@ -49,6 +54,12 @@ public sealed record PlateBlurOptions
     /// mirrored). Off by default: on the clips as published it moved the report half's 3–9 px plates (9 → 71 leaked natively,
     /// 10 → 3 at about 10 fps).</summary>
     public bool MirrorEdges { get; init; }
+
+    /// <summary>Photos: Full also searches the whole picture at eight sizes between the coarse pass and the whole-frame pass (200–640 px on
+    /// its long side) and mirrors the picture into every pass's letterbox border (plates cut by the photo's edge); Standard searches a
+    /// photo as one video frame. Full takes about twice a photo's detection time and gives more false masks and looser boxes; it covers
+    /// close-up, two-line, night and yellow plates the frame search misses (docs/results.md round 9 has the figures).</summary>
+    public PhotoSearch PhotoSearch { get; init; } = PhotoSearch.Full;
 
     /// <summary>Video, with vehicle-first detection: when no plate has been found on a vehicle for a few frames, mask the zone
     /// where plates sit on it (fail-secure for plates too small, oblique or dirty for the plate model).</summary>
@@ -118,7 +129,7 @@ public sealed record PlateBlurOptions
         int every = Detection == DetectionMode.Thorough ? 1 : 3;
         return new ScanOptions(EffectiveThreshold, Tiles, TileEvery > 0 ? TileEvery : every, TileOverlap, EffectiveContinueThreshold,
             Vehicles: Detection != DetectionMode.Fast, VehicleEvery: every, CoarseSide: CoarseSide, KeySeconds: EffectiveKeySeconds,
-            ScanSeconds: EffectiveScanSeconds, WholeSide: WholeSide).Validate();
+            ScanSeconds: EffectiveScanSeconds, WholeSide: WholeSide, PhotoFull: PhotoSearch == PhotoSearch.Full).Validate();
     }
     /// <summary>Tracking at these settings; a track is confirmed (and coasts through misses) once a detection scored twice the start threshold.</summary>
     /// <remarks>Frame floors (12 / 6 / 20 frames) sit under the durations in seconds: the scanner's own cadence (tiles and the vehicle

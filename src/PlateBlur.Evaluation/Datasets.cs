@@ -45,6 +45,18 @@ public static class Datasets
         return byImage.Select(kv => new AnnotatedImage(kv.Key, kv.Value)).ToList();
     }
 
+    /// <summary>Which half of the photo strata a photo belongs to: "tuning" (settings may be chosen on it) or "report" (quoted, never
+    /// tuned on). Decided by the first byte of the SHA-256 of its path relative to the shared data folder ('/' separators), even =
+    /// tuning: a fixed split that no later change to the lists or the code can move, and that keeps a photo listed in two strata
+    /// (yellow and two-line, say) in the same half of both.</summary>
+    public static string StratumHalf(string relativePath)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(relativePath.Replace('\\', '/')));
+        return (hash[0] & 1) == 0 ? TuningHalf : ReportHalf;
+    }
+
+    public const string TuningHalf = "tuning", ReportHalf = "report";
+
     /// <summary>openalpr benchmark layout: NAME.txt holds "file x y w h text" (tab or space separated), one plate per line.</summary>
     public static List<AnnotatedImage> LoadOpenalpr(string folder)
     {

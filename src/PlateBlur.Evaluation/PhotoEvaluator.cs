@@ -36,7 +36,7 @@ public static class PhotoEvaluator
             var total = Stopwatch.StartNew();
             var photo = Photo.Load(item.Image);
             var clock = Stopwatch.StartNew();
-            var raw = scanner.ScanRaw(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height), -1, sweep);
+            var raw = scanner.ScanRaw(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height), -1, sweep, photo: true);
             double detect = clock.Elapsed.TotalMilliseconds;
             // The rest of what anonymize does to a photo: merge at the real threshold, mask, encode.
             var found = At(raw, options.EffectiveThreshold);

@@ -95,29 +95,33 @@ public static class EvalCommand
         if (lists.Count == 0) throw new InvalidDataException($"{dir} holds no stratum lists (NAME.txt).");
         using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
         var redaction = options.RedactionOptions();
-        var rows = new List<(string Name, PhotoMetrics Metrics)>();
+        var rows = new List<(string Name, string Half, PhotoMetrics Metrics)>();
         Directory.CreateDirectory(o);
         foreach (var list in lists)
         {
             string name = Path.GetFileNameWithoutExtension(list);
             var images = Datasets.LoadStratum(list, root);
             var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, new LineProgress($"eval {name}", images.Count));
-            rows.Add((name, PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
+            // Each stratum is scored on its report half (quoted), its tuning half (settings may be chosen on it) and both.
+            string HalfOf(ImageResult x) => Datasets.StratumHalf(Path.GetRelativePath(root, x.Image));
+            foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
+                rows.Add((name, half, PhotoEvaluator.Score(results.Where(x => HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
+            rows.Add((name, "both", PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
             WriteGallery(Path.Combine(o, $"missed-{name}.png"), results, options.EffectiveThreshold, redaction);
         }
         var inv = CultureInfo.InvariantCulture;
         string table = string.Join("\n", new[]
         {
-            $"| stratum | model | threshold | photos | plates | coverage recall | recall (IoU>=0.5) | FP per image | ms/image detect |",
-            "|---|---|---|---|---|---|---|---|---|",
-        }.Concat(rows.Select(x => string.Format(inv, "| {0} | {1} | {2:0.##} | {3} | {4} | {5:P2} ({6}) | {7:P2} | {8:0.00} | {9:0.0} |",
-            x.Name, anonymizer.Model.Name, x.Metrics.Threshold, x.Metrics.Images, x.Metrics.Plates, x.Metrics.CoverageRecall, x.Metrics.Covered,
+            $"| stratum | half | model | threshold | photos | plates | coverage recall | recall (IoU>=0.5) | FP per image | ms/image detect |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        }.Concat(rows.Select(x => string.Format(inv, "| {0} | {1} | {2} | {3:0.##} | {4} | {5} | {6:P2} ({7}) | {8:P2} | {9:0.00} | {10:0.0} |",
+            x.Name, x.Half, anonymizer.Model.Name, x.Metrics.Threshold, x.Metrics.Images, x.Metrics.Plates, x.Metrics.CoverageRecall, x.Metrics.Covered,
             x.Metrics.Recall, x.Metrics.FalsePositivesPerImage, x.Metrics.DetectMsPerImage))));
         Console.WriteLine(table);
         await File.WriteAllTextAsync(Path.Combine(o, "strata.md"), table + "\n", ct);
         await File.WriteAllTextAsync(Path.Combine(o, "strata.json"), JsonSerializer.Serialize(new
         {
-            model = anonymizer.Model, options, strata = rows.Select(x => new { name = x.Name, metrics = x.Metrics }),
+            model = anonymizer.Model, options, strata = rows.Select(x => new { name = x.Name, half = x.Half, metrics = x.Metrics }),
         }, AnonymizationReport.Json), ct);
         Console.Error.WriteLine($"wrote {o}/strata.md, strata.json, missed-*.png");
         return 0;

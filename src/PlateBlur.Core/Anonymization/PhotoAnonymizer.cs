@@ -16,7 +16,7 @@ public static class PhotoAnonymizer
         Photo photo, FrameScanner scanner, PlateBlurOptions options, ResolvedEdits? edits = null, Dictionary<int, long>? dropped = null, List<MaskBox>? removed = null)
     {
         var clock = Stopwatch.StartNew();
-        var found = scanner.Scan(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height));
+        var found = scanner.ScanPhoto(new RgbaImageSource(photo.Rgba, photo.Width, photo.Height));
         double detect = clock.Elapsed.TotalSeconds;
         clock.Restart();
         // A photo's track ids are its detections' places in the scanner's (deterministic) order, from 1.

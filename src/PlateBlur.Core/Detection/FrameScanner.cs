@@ -18,6 +18,19 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
     /// full-frame mask on every frame); in the full 800 square it never did, nor in twice the coarse side (320x320 for 160 px, 16 % of
     /// the square's work), which is used.</summary>
     public static int CoarseInput(int coarseSide) => 2 * coarseSide;
+
+    /// <summary>The middle of the scale pyramid that a photo's full search adds (<see cref="ScanOptions.PhotoFull"/>): the whole picture
+    /// shrunk to each of these long sides, steps of 1.14–1.25 between the coarse pass (160) and the whole-frame pass (800). Chosen on the
+    /// tuning half of the photo strata (docs/results.md round 9): four sizes (240, 320, 480, 640) found most of the two-line, night and
+    /// close-up plates that the 160 and 800 passes both miss; these eight found the rest of the close-up, night and yellow ones, at
+    /// about twice a photo's detection time. Each pass's input is the shrunk picture plus the dynamic model's padding (a frame of zeros
+    /// twice the side, as the coarse pass has, found fewer).</summary>
+    /// <summary>A find of the pyramid's middle is kept only when it is at least this many pixels wide in the shrunk picture that pass
+    /// searched: smaller ones are seen better (tighter boxes) by the finer passes, and the middle's loose boxes, merged without losing
+    /// area, made masks larger than the plate (openalpr IoU≥0.5 recall 97 % → 72 % with every find kept; 86 % at 24 px, 91 % at 32,
+    /// 94 % at 40). 24 kept every tuning-half plate the middle had found; 32 lost a yellow one, 40 three (docs/results.md round 9).</summary>
+    public const float MiddleMinWidth = 24;
+    public static readonly IReadOnlyList<int> PhotoSides = [200, 240, 280, 320, 400, 480, 560, 640];
     public VehicleFinder? Vehicles => options.Vehicles ? vehicles : null;
 
     /// <summary>The vehicles used for the last frame scanned (empty without vehicle-first detection).</summary>
@@ -40,11 +53,20 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
     public List<Detection> Scan(IImageSource image, long frameIndex = -1, float? threshold = null, bool keyFrame = true, long turn = -1) =>
         Nms.Merge(ScanRaw(image, frameIndex, threshold ?? options.Threshold, keyFrame, turn));
 
+    /// <summary>Scans a photo: what <see cref="Scan"/> does for one picture, plus, with <see cref="ScanOptions.PhotoFull"/>, the middle
+    /// of the scale pyramid and a mirrored letterbox border on every pass. A photo is one picture, so a fuller search costs tens of
+    /// milliseconds, not hours of video; QC's re-detection of a masked photo does not use it.</summary>
+    public List<Detection> ScanPhoto(IImageSource image, float? threshold = null) =>
+        Nms.Merge(ScanRaw(image, -1, threshold ?? options.Threshold, photo: true));
+
     /// <summary>Every pass's detections at <paramref name="threshold"/>, before merging. Merging those with a score of at least t
     /// gives exactly what <see cref="Scan"/> gives at threshold t, so one low-threshold pass serves a whole threshold sweep.</summary>
     /// <param name="keyFrame">False for the frames between key frames: no coarse pass and no vehicles.</param>
-    public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold, bool keyFrame = true, long turn = -1)
+    /// <param name="photo">A photo (<see cref="ScanPhoto"/>): with <see cref="ScanOptions.PhotoFull"/>, the pyramid's middle sizes and
+    /// mirrored borders are added.</param>
+    public List<Detection> ScanRaw(IImageSource image, long frameIndex, float threshold, bool keyFrame = true, long turn = -1, bool photo = false)
     {
+        bool full = photo && options.PhotoFull && frameIndex < 0;
         bool scheduled = options.KeyNs > 0 && frameIndex >= 0;
         var sw = Stopwatch.StartNew();
         var whole = new BoxF(0, 0, image.Width, image.Height);
@@ -64,6 +86,16 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
             coarse = passes.Count;
             passes.Add(new(whole, MaxScale: options.CoarseSide / (float)longSide, MinInput: CoarseInput(options.CoarseSide)));
         }
+        // The pyramid's middle, photos only: plates between what the coarse pass (a plate filling the picture) and the whole frame
+        // (800 px) see best, such as large two-line plates and close-ups at 60-70 % of the width. Its finds are kept whatever their size.
+        var middle = new Dictionary<int, float>();
+        if (full)
+            foreach (int side in PhotoSides)
+                if (side > options.CoarseSide && side < Math.Min(longSide, plates.InputSize) * 0.9f)
+                {
+                    middle[passes.Count] = side / (float)longSide;
+                    passes.Add(new(whole, MaxScale: side / (float)longSide));
+                }
         if (options.Tiles)
         {
             var tiles = TilesFor(image.Width, image.Height);
@@ -80,6 +112,11 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
             for (int i = 0; i < crops.Count; i += 4)
                 passes.Add(OnnxDetector.Pass.Of(crops.Skip(i).Take(4).ToList()));
         }
+        // A photo's full search mirrors the picture into every pass's letterbox border: a plate cut by the photo's edge is then not
+        // set against a black band the model never saw beside a plate (round 7). Video keeps the black border (MirrorEdges is opt-in
+        // there, see PlateBlurOptions). The coarse pass keeps its black surround whatever this says (OnnxDetector).
+        if (full)
+            for (int k = 0; k < passes.Count; k++) passes[k] = passes[k] with { Mirror = true };
         var results = plates.DetectAll(image, passes, threshold);
         var found = new List<Detection>();
         for (int i = 0; i < results.Length; i++)
@@ -93,6 +130,8 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
                 float minScore = frameIndex < 0 ? 0 : Math.Min(0.9f, 2 * options.Threshold);
                 found.AddRange(results[i].Where(d => d.Box.W >= minWidth && d.Score >= minScore));
             }
+            else if (middle.TryGetValue(i, out float scale))
+                found.AddRange(results[i].Where(d => d.Box.W * scale >= MiddleMinWidth));
             else found.AddRange(results[i]);
         }
         Elapsed += sw.Elapsed;

@@ -135,7 +135,8 @@ public sealed class OnnxDetector : IDisposable
     public TimeSpan InferenceTime => TimeSpan.FromTicks(Interlocked.Read(ref _inferenceTicks));
 
     /// <summary>One search of a frame: a region letterboxed alone (<see cref="Mosaic"/> null) or up to four regions in a mosaic.</summary>
-    public readonly record struct Pass(BoxF Region, float MaxScale = float.MaxValue, int MinInput = 0, IReadOnlyList<BoxF>? Mosaic = null)
+    /// <param name="Mirror">Fill this pass's letterbox border with the picture mirrored (as <see cref="MirrorPad"/> does for every pass).</param>
+    public readonly record struct Pass(BoxF Region, float MaxScale = float.MaxValue, int MinInput = 0, IReadOnlyList<BoxF>? Mosaic = null, bool Mirror = false)
     {
         public static Pass Of(IReadOnlyList<BoxF> regions, float maxScale = 4f) => new(default, maxScale, 0, regions);
     }
@@ -167,22 +168,22 @@ public sealed class OnnxDetector : IDisposable
     }
 
     private List<Detection> Run(Lane lane, IImageSource image, Pass pass, float threshold) =>
-        pass.Mosaic is { } regions ? DetectMosaic(lane, image, regions, threshold, pass.MaxScale) : Detect(lane, image, pass.Region, threshold, pass.MaxScale, pass.MinInput);
+        pass.Mosaic is { } regions ? DetectMosaic(lane, image, regions, threshold, pass.MaxScale) : Detect(lane, image, pass.Region, threshold, pass.MaxScale, pass.MinInput, pass.Mirror);
 
     /// <summary>Detects in <paramref name="region"/> of <paramref name="image"/>; boxes come back in image pixels.</summary>
     /// <param name="minInput">Dynamic-shape models: the input is at least this many pixels on each side, the content centred in zeros
     /// (a small picture searched whole keeps the padding around it that the network learned plates against).</param>
     public List<Detection> Detect(IImageSource image, BoxF region, float threshold, float maxScale = float.MaxValue, int minInput = 0) =>
-        Detect(_lanes[0], image, region, threshold, maxScale, minInput);
+        Detect(_lanes[0], image, region, threshold, maxScale, minInput, false);
 
-    private List<Detection> Detect(Lane lane, IImageSource image, BoxF region, float threshold, float maxScale, int minInput)
+    private List<Detection> Detect(Lane lane, IImageSource image, BoxF region, float threshold, float maxScale, int minInput, bool mirror)
     {
         var lb = Letterbox.For(region, InputSize, Spec.Letterbox != "top-left", maxScale, DynamicInput ? Stride : 0, ContextMargin, minInput);
         lane.Input.AsSpan(0, 3 * lb.Width * lb.Height).Fill(Spec.PadValue * Spec.Scale);
         Fill(lane, image, lb, 0, 0, lb.Width, lb.Height);
         // Not for a small picture centred in a large frame of zeros (the coarse pass): there the black surround is what the network
         // learned whole plates against, and a mirrored surround tiles the picture (close-ups fell from 97 % to 78 %).
-        if (!MirrorPad || minInput > 0) return Infer(lane, threshold, lb.Width, lb.Height).Select(d => d.MapBack(lb.ToSource)).ToList();
+        if (!(MirrorPad || mirror) || minInput > 0) return Infer(lane, threshold, lb.Width, lb.Height).Select(d => d.MapBack(lb.ToSource)).ToList();
         int cx = (int)lb.PadX, cy = (int)lb.PadY, cw = lb.ContentWidth, ch = lb.ContentHeight;
         Mirror(lane.Input, lb.Width, lb.Height, cx, cy, cw, ch);
         // A find mostly in the mirrored border is the twin of something inside (dropped); one across the edge is a plate cut by it,

@@ -21,9 +21,11 @@ namespace PlateBlur.Core.Detection;
 /// the stream's clock (the first frame of each slot); the frames in between get no search, and the tracker carries the masks through them
 /// (following each plate in the picture, filling the gap between detections). Tiles take turns by slot. 0 = every frame is searched.</param>
 /// <param name="WholeSide">The whole-frame pass sees the picture at most this many pixels on its long side (0 = the model input size).</param>
+/// <param name="PhotoFull">Photos (<see cref="FrameScanner.ScanPhoto"/>): also search the middle of the scale pyramid
+/// (<see cref="FrameScanner.PhotoSides"/>) with the picture mirrored into every pass's letterbox border. Video frames never.</param>
 public sealed record ScanOptions(float Threshold = 0.1f, bool Tiles = true, int TileEvery = 1, float TileOverlap = 0.25f, float ContinueThreshold = 0.05f,
     bool Vehicles = false, int VehicleEvery = 3, float VehicleMargin = 0.1f, int MaxCrops = 8, int CoarseSide = 160, double KeySeconds = 0,
-    double ScanSeconds = 0, int WholeSide = 0)
+    double ScanSeconds = 0, int WholeSide = 0, bool PhotoFull = false)
 {
     public long KeyNs => (long)Math.Round(KeySeconds * 1e9);
     public long ScanNs => (long)Math.Round(ScanSeconds * 1e9);

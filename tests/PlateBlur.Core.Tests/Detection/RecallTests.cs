@@ -12,7 +12,7 @@ namespace PlateBlur.Core.Tests.Detection;
 public class RecallTests(ModelFixture model, ITestOutputHelper log) : IClassFixture<ModelFixture>
 {
     [SharedFact]
-    public void Default_settings_cover_98_percent_and_match_96_percent_of_benchmark_plates()
+    public void Default_settings_cover_98_percent_and_match_84_percent_of_benchmark_plates()
     {
         var photos = PlatePhotos.Load(TestEnv.Shared("data", "openalpr-us")).Concat(PlatePhotos.Load(TestEnv.Shared("data", "openalpr-eu"))).ToList();
         var a = model.Anonymizer;
@@ -34,7 +34,9 @@ public class RecallTests(ModelFixture model, ITestOutputHelper log) : IClassFixt
         log.WriteLine($"{photos.Count} plates: coverage recall {coverage:P2} ({covered}), IoU>=0.5 recall {match:P2} ({matched}); not covered: {string.Join(", ", missed)}");
         Assert.Equal(330, photos.Count);
         Assert.True(coverage >= 0.98, $"coverage recall {coverage:P2}; missed {string.Join(", ", missed)}");
-        Assert.True(match >= 0.96, $"IoU recall {match:P2}");
+        // Box quality: 97.27 % when a photo is searched as a video frame; the full photo search (the default) merges the looser boxes of
+        // its middle sizes into the masks, which then cover more than the plate: 85.76 % (docs/results.md round 9).
+        Assert.True(match >= 0.84, $"IoU recall {match:P2}");
     }
 }
 
@@ -51,7 +53,8 @@ public class CloseUpTests(ModelFixture model, ITestOutputHelper log) : IClassFix
         var redaction = a.Options.RedactionOptions();
         double Coverage(int coarseSide)
         {
-            var options = a.Options with { CoarseSide = coarseSide };
+            // A photo searched as one video frame: the full photo search's middle sizes would find these without the coarse pass.
+            var options = a.Options with { CoarseSide = coarseSide, PhotoSearch = PhotoSearch.Standard };
             var scanner = new PlateBlur.Core.Detection.FrameScanner(a.Scanner.Plates, options.ScanOptions());
             var results = PhotoEvaluator.Run(images, scanner, options);
             return PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction).CoverageRecall;
@@ -84,7 +87,8 @@ public class CutPlateTests(ModelFixture model, ITestOutputHelper log) : IClassFi
             images.Add(new AnnotatedImage(png, [new BoxF(p.Plate.X, p.Plate.Y, p.Plate.W, height - p.Plate.Y)]));
         }
         var a = model.Anonymizer;
-        var options = a.Options;
+        // Photos searched as video frames (the full photo search mirrors every pass itself): the border is what is compared here.
+        var options = a.Options with { PhotoSearch = PhotoSearch.Standard };
         var (spec, path) = await TestEnv.Models.ResolveAsync(options.Model);
         using var mirrored = new OnnxDetector(spec, path, threads: 2) { MirrorPad = true };
         var scanBlack = new FrameScanner(a.Scanner.Plates, options.ScanOptions());
@@ -102,5 +106,54 @@ public class CutPlateTests(ModelFixture model, ITestOutputHelper log) : IClassFi
             foreach (var d in PhotoEvaluator.At(r.Raw, 0.1f))
                 Assert.True(d.Box.IntersectionArea(new BoxF(0, 0, r.Width, r.Height)) >= 0.3f * d.Box.Area,
                     $"{r.Image}: detection {d.Box} lies mostly outside the {r.Width}x{r.Height} picture (a mirrored twin)");
+    }
+}
+
+/// <summary>A photo's full search (PlateBlurOptions.PhotoSearch, the default): the middle of the scale pyramid and mirrored borders,
+/// for photos only. Measured on the tuning half of the close-up and night strata (the report half is quoted in docs/results.md).</summary>
+public class PhotoSearchTests(ModelFixture model, ITestOutputHelper log) : IClassFixture<ModelFixture>
+{
+    [SharedFact]
+    public void Full_search_covers_tuning_half_plates_the_frame_search_misses()
+    {
+        var a = model.Anonymizer;
+        var redaction = a.Options.RedactionOptions();
+        foreach (var (stratum, plates) in new[] { ("close-up", 43), ("night", 22) })
+        {
+            var images = Datasets.LoadStratum(Path.Combine(TestEnv.RepoRoot, "tests", "strata", stratum + ".txt"), TestEnv.SharedDir!)
+                .Where(i => Datasets.StratumHalf(Path.GetRelativePath(TestEnv.SharedDir!, i.Image)) == Datasets.TuningHalf).ToList();
+            Assert.Equal(plates, images.Sum(i => i.Plates.Count));
+            int Covered(PhotoSearch search)
+            {
+                var options = a.Options with { PhotoSearch = search };
+                var scanner = new FrameScanner(a.Scanner.Plates, options.ScanOptions());
+                return PhotoEvaluator.Score(PhotoEvaluator.Run(images, scanner, options), options.EffectiveThreshold, redaction).Covered;
+            }
+            int standard = Covered(PhotoSearch.Standard), full = Covered(PhotoSearch.Full);
+            log.WriteLine($"{stratum}, tuning half: {standard} of {plates} covered searched as a video frame, {full} with the full photo search");
+            Assert.True(full >= standard + 1, $"{stratum}: the full search covers {full}, the frame search {standard}: no gain");
+            Assert.True(full >= plates - 1, $"{stratum}: the full search covers {full} of {plates}");
+        }
+    }
+
+    [SharedFact]
+    public void The_extra_passes_are_for_photos_only()
+    {
+        var a = model.Anonymizer;
+        var photo = Photo.Load(TestEnv.Shared("data", "openalpr-eu", "eu1.jpg"));
+        var image = new RgbaImageSource(photo.Rgba, photo.Width, photo.Height);
+        var scanner = new FrameScanner(a.Scanner.Plates, (a.Options with { Detection = DetectionMode.Fast }).ScanOptions());
+        long Inferences(Action scan) { long before = scanner.Plates.Inferences; scan(); return scanner.Plates.Inferences - before; }
+        long frame = Inferences(() => scanner.Scan(image)), asPhoto = Inferences(() => scanner.ScanPhoto(image));
+        int longSide = Math.Max(photo.Width, photo.Height);
+        int extra = FrameScanner.PhotoSides.Count(s => s > a.Options.CoarseSide && s < Math.Min(longSide, scanner.Plates.InputSize) * 0.9f);
+        log.WriteLine($"{photo.Width}x{photo.Height}: {frame} inferences as a video frame (and for QC), {asPhoto} as a photo ({extra} pyramid sizes)");
+        Assert.True(extra >= 6, $"only {extra} of the pyramid's sizes fit a {longSide}-px photo");
+        Assert.Equal(frame + extra, asPhoto);
+        var standard = new FrameScanner(a.Scanner.Plates, (a.Options with { Detection = DetectionMode.Fast, PhotoSearch = PhotoSearch.Standard }).ScanOptions());
+        long before = standard.Plates.Inferences;
+        var found = standard.ScanPhoto(image);
+        Assert.Equal(frame, standard.Plates.Inferences - before);
+        Assert.Equal(scanner.Scan(image).Select(d => d.Box), found.Select(d => d.Box));
     }
 }
