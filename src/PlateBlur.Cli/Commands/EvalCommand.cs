@@ -108,6 +108,12 @@ public static class EvalCommand
                 rows.Add((name, half, PhotoEvaluator.Score(results.Where(x => HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
             rows.Add((name, "both", PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
             WriteGallery(Path.Combine(o, $"missed-{name}.png"), results, options.EffectiveThreshold, redaction);
+            // The same misses as text, with their half, so a change can be judged on the tuning half's misses alone.
+            var inv0 = CultureInfo.InvariantCulture;
+            await File.WriteAllLinesAsync(Path.Combine(o, $"missed-{name}.tsv"),
+                new[] { "half\tphoto\tx\ty\tw\th\tcoverage\tnearest score" }.Concat(PhotoEvaluator.Missed(results, options.EffectiveThreshold, redaction)
+                    .Select(m => string.Format(inv0, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}\t{7}", HalfOf(m.Image), Path.GetRelativePath(root, m.Image.Image),
+                        m.Truth.X, m.Truth.Y, m.Truth.W, m.Truth.H, m.Coverage, m.Nearest is { } n ? n.Score.ToString("0.000", inv0) : "none"))), ct);
         }
         var inv = CultureInfo.InvariantCulture;
         string table = string.Join("\n", new[]
@@ -123,7 +129,7 @@ public static class EvalCommand
         {
             model = anonymizer.Model, options, strata = rows.Select(x => new { name = x.Name, half = x.Half, metrics = x.Metrics }),
         }, AnonymizationReport.Json), ct);
-        Console.Error.WriteLine($"wrote {o}/strata.md, strata.json, missed-*.png");
+        Console.Error.WriteLine($"wrote {o}/strata.md, strata.json, missed-*.png, missed-*.tsv");
         return 0;
     }
 
