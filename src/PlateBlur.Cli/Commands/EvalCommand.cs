@@ -114,6 +114,21 @@ public static class EvalCommand
                 new[] { "half\tphoto\tx\ty\tw\th\tcoverage\tnearest score" }.Concat(PhotoEvaluator.Missed(results, options.EffectiveThreshold, redaction)
                     .Select(m => string.Format(inv0, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}\t{7}", HalfOf(m.Image), Path.GetRelativePath(root, m.Image.Image),
                         m.Truth.X, m.Truth.Y, m.Truth.W, m.Truth.H, m.Coverage, m.Nearest is { } n ? n.Score.ToString("0.000", inv0) : "none"))), ct);
+            // Every plate with the merged detection that overlaps it most, to study the labels themselves (offsets, boxes on no plate).
+            var plateRows = new List<string> { "half\tphoto\tx\ty\tw\th\tcoverage\tdet x\tdet y\tdet w\tdet h\tdet score\tiou" };
+            foreach (var r in results)
+            {
+                var found = PhotoEvaluator.At(r.Raw, options.EffectiveThreshold);
+                var masks = found.Select(d => Core.Redaction.Redactor.Covered(d.Box, redaction, r.Width, r.Height)).ToList();
+                foreach (var t in r.Truth)
+                {
+                    var best = found.OrderByDescending(d => d.Box.Iou(t)).FirstOrDefault(d => d.Box.IntersectionArea(t) > 0);
+                    plateRows.Add(string.Format(inv0, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}\t{7}", HalfOf(r), Path.GetRelativePath(root, r.Image),
+                        t.X, t.Y, t.W, t.H, Matcher.Coverage(t, masks),
+                        best is { } b ? string.Format(inv0, "{0:0}\t{1:0}\t{2:0}\t{3:0}\t{4:0.000}\t{5:0.000}", b.Box.X, b.Box.Y, b.Box.W, b.Box.H, b.Score, b.Box.Iou(t)) : "\t\t\t\t\t0"));
+                }
+            }
+            await File.WriteAllLinesAsync(Path.Combine(o, $"plates-{name}.tsv"), plateRows, ct);
         }
         var inv = CultureInfo.InvariantCulture;
         string table = string.Join("\n", new[]
@@ -129,7 +144,7 @@ public static class EvalCommand
         {
             model = anonymizer.Model, options, strata = rows.Select(x => new { name = x.Name, half = x.Half, metrics = x.Metrics }),
         }, AnonymizationReport.Json), ct);
-        Console.Error.WriteLine($"wrote {o}/strata.md, strata.json, missed-*.png, missed-*.tsv");
+        Console.Error.WriteLine($"wrote {o}/strata.md, strata.json, missed-*.png, missed-*.tsv, plates-*.tsv");
         return 0;
     }
 
