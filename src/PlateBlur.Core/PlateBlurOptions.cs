@@ -57,7 +57,7 @@ public sealed record PlateBlurOptions
 
     /// <summary>Photos: Full also searches the whole picture at eight sizes between the coarse pass and the whole-frame pass (200–640 px on
     /// its long side) and mirrors the picture into every pass's letterbox border (plates cut by the photo's edge); Standard searches a
-    /// photo as one video frame. Full takes about twice a photo's detection time and gives more false masks and looser boxes; it covers
+    /// photo as one video frame. Full takes 1.25–1.4× a photo's detection time and gives more false masks and looser boxes; it covers
     /// close-up, two-line, night and yellow plates the frame search misses (docs/results.md round 9 has the figures).</summary>
     public PhotoSearch PhotoSearch { get; init; } = PhotoSearch.Full;
 

@@ -82,21 +82,23 @@ public static class PhotoEvaluator
             (double)(dets - matched) / n, results.Sum(r => r.DetectMs) / n, results.Sum(r => r.EndToEndMs) / n);
     }
 
-    /// <summary>Plates whose masks cover less than the required share, with the nearest detection at any sweep score.</summary>
-    public static IEnumerable<(ImageResult Image, BoxF Truth, Detection? Nearest, double Coverage)> Missed(IReadOnlyList<ImageResult> results, float threshold, RedactionOptions redaction)
+    /// <summary>Every labelled plate with the share of it the masks at <paramref name="threshold"/> cover, and the merged detection at that
+    /// threshold that overlaps it most (null when none touches it).</summary>
+    public static IEnumerable<(ImageResult Image, BoxF Truth, Detection? Best, double Coverage)> Plates(IReadOnlyList<ImageResult> results, float threshold, RedactionOptions redaction)
     {
         foreach (var r in results)
         {
-            var masks = At(r.Raw, threshold).Select(d => Redactor.Covered(d.Box, redaction, r.Width, r.Height)).ToList();
+            var found = At(r.Raw, threshold);
+            var masks = found.Select(d => Redactor.Covered(d.Box, redaction, r.Width, r.Height)).ToList();
             foreach (var t in r.Truth)
-            {
-                double c = Matcher.Coverage(t, masks);
-                if (c >= Matcher.CoveredShare) continue;
-                var nearest = r.Raw.OrderByDescending(d => d.Box.Iou(t)).ThenBy(d => Distance(d.Box, t)).FirstOrDefault();
-                yield return (r, t, nearest, c);
-            }
+                yield return (r, t, found.Where(d => d.Box.IntersectionArea(t) > 0).MaxBy(d => d.Box.Iou(t)), Matcher.Coverage(t, masks));
         }
     }
+
+    /// <summary>Plates whose masks cover less than the required share, with the nearest detection at any sweep score.</summary>
+    public static IEnumerable<(ImageResult Image, BoxF Truth, Detection? Nearest, double Coverage)> Missed(IReadOnlyList<ImageResult> results, float threshold, RedactionOptions redaction) =>
+        Plates(results, threshold, redaction).Where(p => p.Coverage < Matcher.CoveredShare)
+            .Select(p => (p.Image, p.Truth, p.Image.Raw.OrderByDescending(d => d.Box.Iou(p.Truth)).ThenBy(d => Distance(d.Box, p.Truth)).FirstOrDefault(), p.Coverage));
 
     private static double Distance(BoxF a, BoxF b) => Math.Sqrt(Math.Pow(a.CenterX - b.CenterX, 2) + Math.Pow(a.CenterY - b.CenterY, 2));
 

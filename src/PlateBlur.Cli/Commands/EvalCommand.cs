@@ -95,6 +95,7 @@ public static class EvalCommand
         if (lists.Count == 0) throw new InvalidDataException($"{dir} holds no stratum lists (NAME.txt).");
         using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
         var redaction = options.RedactionOptions();
+        var inv = CultureInfo.InvariantCulture;
         var rows = new List<(string Name, string Half, PhotoMetrics Metrics)>();
         Directory.CreateDirectory(o);
         foreach (var list in lists)
@@ -108,29 +109,19 @@ public static class EvalCommand
                 rows.Add((name, half, PhotoEvaluator.Score(results.Where(x => HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
             rows.Add((name, "both", PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
             WriteGallery(Path.Combine(o, $"missed-{name}.png"), results, options.EffectiveThreshold, redaction);
-            // The same misses as text, with their half, so a change can be judged on the tuning half's misses alone.
-            var inv0 = CultureInfo.InvariantCulture;
+            // The same misses as text, with their half, so a change can be judged on the tuning half's misses alone; and every plate
+            // with the merged detection that overlaps it most, to study the labels themselves (offsets, boxes on no plate).
+            string Plate(ImageResult r, Core.Detection.BoxF t, double coverage) => string.Format(inv, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}",
+                HalfOf(r), Path.GetRelativePath(root, r.Image), t.X, t.Y, t.W, t.H, coverage);
             await File.WriteAllLinesAsync(Path.Combine(o, $"missed-{name}.tsv"),
                 new[] { "half\tphoto\tx\ty\tw\th\tcoverage\tnearest score" }.Concat(PhotoEvaluator.Missed(results, options.EffectiveThreshold, redaction)
-                    .Select(m => string.Format(inv0, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}\t{7}", HalfOf(m.Image), Path.GetRelativePath(root, m.Image.Image),
-                        m.Truth.X, m.Truth.Y, m.Truth.W, m.Truth.H, m.Coverage, m.Nearest is { } n ? n.Score.ToString("0.000", inv0) : "none"))), ct);
-            // Every plate with the merged detection that overlaps it most, to study the labels themselves (offsets, boxes on no plate).
-            var plateRows = new List<string> { "half\tphoto\tx\ty\tw\th\tcoverage\tdet x\tdet y\tdet w\tdet h\tdet score\tiou" };
-            foreach (var r in results)
-            {
-                var found = PhotoEvaluator.At(r.Raw, options.EffectiveThreshold);
-                var masks = found.Select(d => Core.Redaction.Redactor.Covered(d.Box, redaction, r.Width, r.Height)).ToList();
-                foreach (var t in r.Truth)
-                {
-                    var best = found.OrderByDescending(d => d.Box.Iou(t)).FirstOrDefault(d => d.Box.IntersectionArea(t) > 0);
-                    plateRows.Add(string.Format(inv0, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}\t{7}", HalfOf(r), Path.GetRelativePath(root, r.Image),
-                        t.X, t.Y, t.W, t.H, Matcher.Coverage(t, masks),
-                        best is { } b ? string.Format(inv0, "{0:0}\t{1:0}\t{2:0}\t{3:0}\t{4:0.000}\t{5:0.000}", b.Box.X, b.Box.Y, b.Box.W, b.Box.H, b.Score, b.Box.Iou(t)) : "\t\t\t\t\t0"));
-                }
-            }
-            await File.WriteAllLinesAsync(Path.Combine(o, $"plates-{name}.tsv"), plateRows, ct);
+                    .Select(m => Plate(m.Image, m.Truth, m.Coverage) + "\t" + (m.Nearest is { } n ? n.Score.ToString("0.000", inv) : "none"))), ct);
+            await File.WriteAllLinesAsync(Path.Combine(o, $"plates-{name}.tsv"),
+                new[] { "half\tphoto\tx\ty\tw\th\tcoverage\tdet x\tdet y\tdet w\tdet h\tdet score\tiou" }.Concat(PhotoEvaluator.Plates(results, options.EffectiveThreshold, redaction)
+                    .Select(p => Plate(p.Image, p.Truth, p.Coverage) + "\t" + (p.Best is { } b
+                        ? string.Format(inv, "{0:0}\t{1:0}\t{2:0}\t{3:0}\t{4:0.000}\t{5:0.000}", b.Box.X, b.Box.Y, b.Box.W, b.Box.H, b.Score, b.Box.Iou(p.Truth))
+                        : "\t\t\t\t\t0"))), ct);
         }
-        var inv = CultureInfo.InvariantCulture;
         string table = string.Join("\n", new[]
         {
             $"| stratum | half | model | threshold | photos | plates | coverage recall | recall (IoU>=0.5) | FP per image | ms/image detect |",

@@ -21,7 +21,7 @@ public sealed class PipelineOptions
         new Row<string>(nameof(PlateBlurOptions.Model), "Model name from models/manifest.json, or a path to an .onnx file"),
         new Row<DetectionMode>(nameof(PlateBlurOptions.Detection), "fast: whole frame + tiles in turn; balanced: + crops around vehicles; thorough: every tile and vehicle on every frame"),
         new Row<string>(nameof(PlateBlurOptions.VehicleModel), "Vehicle model for vehicle-first detection (name or .onnx path)"),
-        new Row<PhotoSearch>(nameof(PlateBlurOptions.PhotoSearch), "Photos: full also searches the picture at eight sizes between 200 and 640 px with mirrored borders (about twice the detection time of a photo); standard searches a photo as one video frame"),
+        new Row<PhotoSearch>(nameof(PlateBlurOptions.PhotoSearch), "Photos: full also searches the picture at eight sizes between 200 and 640 px with mirrored borders (1.25–1.4× the detection time of a photo); standard searches a photo as one video frame"),
         new Row<bool>(nameof(PlateBlurOptions.FailSecure), "Mask the plate zone of vehicles on which no plate was found lately (needs --detection balanced or thorough)", Switch: true),
         new Row<float?>(nameof(PlateBlurOptions.Threshold), "Minimum plate score (low = fewer missed plates; default: the model's own, from models/manifest.json)"),
         new Row<bool>(nameof(PlateBlurOptions.Tiles), "Also search native-resolution tiles of large frames"),

@@ -19,18 +19,20 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
     /// the square's work), which is used.</summary>
     public static int CoarseInput(int coarseSide) => 2 * coarseSide;
 
-    /// <summary>The middle of the scale pyramid that a photo's full search adds (<see cref="ScanOptions.PhotoFull"/>): the whole picture
-    /// shrunk to each of these long sides, steps of 1.14–1.25 between the coarse pass (160) and the whole-frame pass (800). Chosen on the
-    /// tuning half of the photo strata (docs/results.md round 9): four sizes (240, 320, 480, 640) found most of the two-line, night and
-    /// close-up plates that the 160 and 800 passes both miss; these eight found the rest of the close-up, night and yellow ones, at
-    /// about twice a photo's detection time. Each pass's input is the shrunk picture plus the dynamic model's padding (a frame of zeros
-    /// twice the side, as the coarse pass has, found fewer).</summary>
     /// <summary>A find of the pyramid's middle is kept only when it is at least this many pixels wide in the shrunk picture that pass
     /// searched: smaller ones are seen better (tighter boxes) by the finer passes, and the middle's loose boxes, merged without losing
     /// area, made masks larger than the plate (openalpr IoU≥0.5 recall 97 % → 72 % with every find kept; 86 % at 24 px, 91 % at 32,
     /// 94 % at 40). 24 kept every tuning-half plate the middle had found; 32 lost a yellow one, 40 three (docs/results.md round 9).</summary>
     public const float MiddleMinWidth = 24;
+
+    /// <summary>The middle of the scale pyramid that a photo's full search adds (<see cref="ScanOptions.PhotoFull"/>): the whole picture
+    /// shrunk to each of these long sides, steps of 1.14–1.25 between the coarse pass (160) and the whole-frame pass (800). Chosen on the
+    /// tuning half of the photo strata (docs/results.md round 9): four sizes (240, 320, 480, 640) found most of the two-line, night and
+    /// close-up plates that the 160 and 800 passes both miss; these eight found the rest of the close-up, night and yellow ones, at
+    /// 1.25–1.4× a photo's detection time (with the mirrored borders). Each pass's input is the shrunk picture plus the dynamic model's padding (a frame of zeros
+    /// twice the side, as the coarse pass has, found fewer).</summary>
     public static readonly IReadOnlyList<int> PhotoSides = [200, 240, 280, 320, 400, 480, 560, 640];
+
     public VehicleFinder? Vehicles => options.Vehicles ? vehicles : null;
 
     /// <summary>The vehicles used for the last frame scanned (empty without vehicle-first detection).</summary>
@@ -87,14 +89,16 @@ public sealed class FrameScanner(OnnxDetector plates, ScanOptions options, Vehic
             passes.Add(new(whole, MaxScale: options.CoarseSide / (float)longSide, MinInput: CoarseInput(options.CoarseSide)));
         }
         // The pyramid's middle, photos only: plates between what the coarse pass (a plate filling the picture) and the whole frame
-        // (800 px) see best, such as large two-line plates and close-ups at 60-70 % of the width. Its finds are kept whatever their size.
+        // (800 px) see best, such as large two-line plates and close-ups at 60-70 % of the width. Each pass's scale is kept for the
+        // size its finds must have (MiddleMinWidth).
         var middle = new Dictionary<int, float>();
         if (full)
             foreach (int side in PhotoSides)
                 if (side > options.CoarseSide && side < Math.Min(longSide, plates.InputSize) * 0.9f)
                 {
-                    middle[passes.Count] = side / (float)longSide;
-                    passes.Add(new(whole, MaxScale: side / (float)longSide));
+                    float scale = side / (float)longSide;
+                    middle[passes.Count] = scale;
+                    passes.Add(new(whole, MaxScale: scale));
                 }
         if (options.Tiles)
         {
