@@ -22,6 +22,13 @@ if [ ! -x /usr/bin/chromium ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
+# The rendered photo strata (tests/strata/*.render) letter their plates with Debian's DejaVu condensed bold.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf ]; then
+  echo "test: installing fonts-dejavu-core with apt (rendered plate strata)" >&2
+  sudo_cmd=""; if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq fonts-dejavu-core >/dev/null
+fi
 source scripts/azurite.sh
 trap stop_azurite EXIT
 if [ -z "${PLATEBLUR_SHARED:-}" ]; then

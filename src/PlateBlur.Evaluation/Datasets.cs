@@ -28,11 +28,11 @@ public static class Datasets
     };
 
     /// <summary>A photo stratum (tests/strata/NAME.txt): one plate per line, "PATH x y w h" in pixels, PATH relative to
-    /// <paramref name="root"/> (the shared data folder). Only the listed plates count; '#' starts a comment.</summary>
+    /// <paramref name="root"/> (the shared data folder). Only the listed plates count; '#' starts a comment, also after a plate.</summary>
     public static List<AnnotatedImage> LoadStratum(string listFile, string root)
     {
         var byImage = new SortedDictionary<string, List<BoxF>>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(listFile).Where(l => !string.IsNullOrWhiteSpace(l) && !l.TrimStart().StartsWith('#')))
+        foreach (var line in File.ReadLines(listFile).Select(l => l.Split('#')[0]).Where(l => !string.IsNullOrWhiteSpace(l)))
         {
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length != 5) throw new InvalidDataException($"{listFile}: expected 'path x y w h', got '{line}'.");
@@ -134,4 +134,46 @@ public static class Datasets
     }
 
     private static float F(string s) => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A blind hand audit of the strata's labelled boxes (tests/strata/audit.tsv: "path x y w h verdict box note", tab separated; made by
+/// looking at each box with no detection drawn). Verdicts: one-line, two-line, plate-unreadable (a plate, rows not countable),
+/// not-registration (dealer, novelty or blank plate, an empty bracket), no-plate (a sign, a bare bumper).
+/// </summary>
+public sealed class StrataAudit
+{
+    private readonly Dictionary<string, string> _verdicts;
+    private StrataAudit(Dictionary<string, string> verdicts) => _verdicts = verdicts;
+
+    public int Count => _verdicts.Count;
+
+    /// <summary>The audit in <paramref name="dir"/> (audit.tsv), or null when there is none.</summary>
+    public static StrataAudit? Load(string dir)
+    {
+        string path = Path.Combine(dir, "audit.tsv");
+        if (!File.Exists(path)) return null;
+        var verdicts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path).Skip(1).Where(l => !string.IsNullOrWhiteSpace(l)))
+        {
+            var f = line.Split('\t');
+            if (f.Length < 6) throw new InvalidDataException($"{path}: expected 'path x y w h verdict box note', got '{line}'.");
+            if (!Verdicts.Contains(f[5])) throw new InvalidDataException($"{path}: unknown verdict '{f[5]}' in '{line}'.");
+            verdicts[Key(f[0], new BoxF(float.Parse(f[1], CultureInfo.InvariantCulture), float.Parse(f[2], CultureInfo.InvariantCulture),
+                float.Parse(f[3], CultureInfo.InvariantCulture), float.Parse(f[4], CultureInfo.InvariantCulture)))] = f[5];
+        }
+        return new StrataAudit(verdicts);
+    }
+
+    public static readonly string[] Verdicts = ["one-line", "two-line", "plate-unreadable", "not-registration", "no-plate"];
+
+    private static string Key(string relativePath, BoxF b) => string.Format(CultureInfo.InvariantCulture, "{0} {1:0} {2:0} {3:0} {4:0}",
+        relativePath.Replace('\\', '/'), b.X, b.Y, b.W, b.H);
+
+    /// <summary>The verdict on one labelled box, or null when the audit does not list it.</summary>
+    public string? Verdict(string relativePath, BoxF box) => _verdicts.GetValueOrDefault(Key(relativePath, box));
+
+    /// <summary>Whether a box with this verdict holds a registration to protect: everything but signs, bare bumpers and plates that
+    /// carry no registration. A box the audit does not list counts (the audit only ever removes what a person saw was not a plate).</summary>
+    public static bool Protects(string? verdict) => verdict is not ("no-plate" or "not-registration");
 }

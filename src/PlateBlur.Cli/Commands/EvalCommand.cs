@@ -91,28 +91,60 @@ public static class EvalCommand
     {
         root ??= Environment.GetEnvironmentVariable("PLATEBLUR_SHARED") is { Length: > 0 } env ? env
             : throw new ArgumentException("--strata needs the shared data folder: --shared DIR or PLATEBLUR_SHARED.");
-        var lists = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.txt").Order(StringComparer.Ordinal).ToList() : throw new DirectoryNotFoundException($"{dir} is not a folder.");
-        if (lists.Count == 0) throw new InvalidDataException($"{dir} holds no stratum lists (NAME.txt).");
+        // NAME.txt lists labelled plates of the shared photos; NAME.render describes a rendered stratum (RenderedPlates), made here.
+        var lists = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.txt").Concat(Directory.GetFiles(dir, "*.render")).Order(StringComparer.Ordinal).ToList()
+            : throw new DirectoryNotFoundException($"{dir} is not a folder.");
+        if (lists.Count == 0) throw new InvalidDataException($"{dir} holds no stratum lists (NAME.txt) or rendered strata (NAME.render).");
         using var anonymizer = await Anonymizer.CreateAsync(options, ModelStore.FromEnvironment(), new Progress<string>(Console.Error.WriteLine), ct);
         var redaction = options.RedactionOptions();
         var inv = CultureInfo.InvariantCulture;
         var rows = new List<(string Name, string Half, PhotoMetrics Metrics)>();
         Directory.CreateDirectory(o);
+        // The blind hand audit of the labelled boxes (tests/strata/audit.tsv): each stratum is also scored without the boxes that hold
+        // no registration, and every audited two-line plate of all strata is scored as one more row.
+        var audit = StrataAudit.Load(dir);
+        var twoLine = new Dictionary<string, ImageResult>(StringComparer.Ordinal);
         foreach (var list in lists)
         {
             string name = Path.GetFileNameWithoutExtension(list);
-            var images = Datasets.LoadStratum(list, root);
+            string listRoot = root;
+            List<AnnotatedImage> images;
+            if (list.EndsWith(".render", StringComparison.Ordinal))
+            {
+                listRoot = Path.Combine(Path.GetFullPath(o), "rendered", name);
+                var spec = RenderedStratum.Read(list, root);
+                var formats = new List<string>();
+                images = RenderedPlates.Build(spec.Sources, listRoot, spec.Seed, progress: new LineProgress($"render {name}", spec.Photos()),
+                    paintOutOnly: spec.PaintOutOnly, moved: spec.Moved, formats: formats);
+                // The list in tests/strata's form, each plate followed by its format (a '#' comment, so the file loads as a stratum).
+                await File.WriteAllLinesAsync(Path.Combine(o, $"{name}.txt"), new[] { $"# stratum {name}: rendered by {list} into {listRoot}" }
+                    .Concat(RenderedPlates.List(images, listRoot).Zip(formats, (l, f) => $"{l} # {f}")), ct);
+                WriteRenderedSheet(Path.Combine(o, $"rendered-{name}.png"), images.Take(32).ToList());
+            }
+            else images = Datasets.LoadStratum(list, root);
             var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, new LineProgress($"eval {name}", images.Count));
             // Each stratum is scored on its report half (quoted), its tuning half (settings may be chosen on it) and both.
-            string HalfOf(ImageResult x) => Datasets.StratumHalf(Path.GetRelativePath(root, x.Image));
+            string HalfOf(ImageResult x) => Datasets.StratumHalf(Path.GetRelativePath(listRoot, x.Image));
             foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
                 rows.Add((name, half, PhotoEvaluator.Score(results.Where(x => HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
             rows.Add((name, "both", PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
+            if (audit != null && !list.EndsWith(".render", StringComparison.Ordinal))
+            {
+                ImageResult Keep(ImageResult r, Func<string?, bool> keep) =>
+                    r with { Truth = r.Truth.Where(t => keep(audit.Verdict(Path.GetRelativePath(root, r.Image), t))).ToList() };
+                var audited = results.Select(r => Keep(r, StrataAudit.Protects)).ToList();
+                foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf, "both" })
+                    rows.Add(($"{name}, audited", half, PhotoEvaluator.Score(audited.Where(x => half == "both" || HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
+                foreach (var r in results.Select(r => Keep(r, v => v == "two-line")).Where(r => r.Truth.Count > 0))
+                    twoLine.TryAdd(r.Image, r);
+                int unlisted = results.Sum(r => r.Truth.Count(t => audit.Verdict(Path.GetRelativePath(root, r.Image), t) == null));
+                if (unlisted > 0) Console.Error.WriteLine($"eval {name}: {unlisted} labelled boxes are not in {dir}/audit.tsv (counted as plates)");
+            }
             WriteGallery(Path.Combine(o, $"missed-{name}.png"), results, options.EffectiveThreshold, redaction);
             // The same misses as text, with their half, so a change can be judged on the tuning half's misses alone; and every plate
             // with the merged detection that overlaps it most, to study the labels themselves (offsets, boxes on no plate).
             string Plate(ImageResult r, Core.Detection.BoxF t, double coverage) => string.Format(inv, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}",
-                HalfOf(r), Path.GetRelativePath(root, r.Image), t.X, t.Y, t.W, t.H, coverage);
+                HalfOf(r), Path.GetRelativePath(listRoot, r.Image), t.X, t.Y, t.W, t.H, coverage);
             await File.WriteAllLinesAsync(Path.Combine(o, $"missed-{name}.tsv"),
                 new[] { "half\tphoto\tx\ty\tw\th\tcoverage\tnearest score" }.Concat(PhotoEvaluator.Missed(results, options.EffectiveThreshold, redaction)
                     .Select(m => Plate(m.Image, m.Truth, m.Coverage) + "\t" + (m.Nearest is { } n ? n.Score.ToString("0.000", inv) : "none"))), ct);
@@ -121,6 +153,13 @@ public static class EvalCommand
                     .Select(p => Plate(p.Image, p.Truth, p.Coverage) + "\t" + (p.Best is { } b
                         ? string.Format(inv, "{0:0}\t{1:0}\t{2:0}\t{3:0}\t{4:0.000}\t{5:0.000}", b.Box.X, b.Box.Y, b.Box.W, b.Box.H, b.Score, b.Box.Iou(p.Truth))
                         : "\t\t\t\t\t0"))), ct);
+        }
+        if (twoLine.Count > 0)
+        {
+            var all = twoLine.Values.OrderBy(r => r.Image, StringComparer.Ordinal).ToList();
+            string HalfOfShared(ImageResult x) => Datasets.StratumHalf(Path.GetRelativePath(root, x.Image));
+            foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf, "both" })
+                rows.Add(("two-line plates of all strata, audited", half, PhotoEvaluator.Score(all.Where(x => half == "both" || HalfOfShared(x) == half).ToList(), options.EffectiveThreshold, redaction)));
         }
         string table = string.Join("\n", new[]
         {
@@ -153,6 +192,27 @@ public static class EvalCommand
     private static string CurveTable(IEnumerable<PhotoMetrics> curve) => string.Join("\n",
         new[] { "| threshold | recall (IoU>=0.5) | coverage recall | precision | FP per image |", "|---|---|---|---|---|" }
         .Concat(curve.Select(m => string.Format(CultureInfo.InvariantCulture, "| {0:0.00} | {1:P2} | {2:P2} | {3:P2} | {4:0.00} |", m.Threshold, m.Recall, m.CoverageRecall, m.Precision, m.FalsePositivesPerImage))));
+
+    /// <summary>What a rendered stratum looks like: each plate with its surroundings and its box (green).</summary>
+    private static void WriteRenderedSheet(string path, IReadOnlyList<AnnotatedImage> images)
+    {
+        var cells = new List<(SKBitmap, string)>();
+        try
+        {
+            foreach (var image in images)
+            {
+                var photo = Photo.Load(image.Image);
+                foreach (var plate in image.Plates)
+                    cells.Add((Sheets.Crop(photo.Rgba, photo.Width, photo.Height, plate.Pad(1.0f, 40), [(plate, SKColors.LimeGreen)]),
+                        $"{Path.GetFileName(image.Image)} {plate.W:0}x{plate.H:0}"));
+            }
+            Sheets.Sheet(path, $"rendered plates, first {cells.Count} (green: the box they are scored on)", cells, 4, 300);
+        }
+        finally
+        {
+            foreach (var (b, _) in cells) b.Dispose();
+        }
+    }
 
     /// <summary>Every plate not covered: a crop around it with the truth (green) and the nearest detection at any score (red, with its score).</summary>
     private static void WriteGallery(string path, IReadOnlyList<ImageResult> results, float threshold, Core.Redaction.RedactionOptions redaction)
