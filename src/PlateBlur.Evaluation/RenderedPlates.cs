@@ -9,8 +9,8 @@ namespace PlateBlur.Evaluation;
 /// original plate, turned and seen in perspective, lit like the original plate, softened, noised and saved as JPEG.
 /// The real photos' labelled "two-line" boxes turned out to be mostly one-line plates (round 9), so this is the stratum where every
 /// plate really has two rows of characters. The renderer is the project's own; the shipped detector was never trained on its
-/// plates (models/training has no renderer), so the stratum is unseen by it. A model that is later trained on rendered plates
-/// must not be ranked on this stratum alone.
+/// plates (models/training only restyles real plates, augment.restyle_plates, and that was off for the shipped model), so the
+/// stratum is unseen by it. A model that is later trained on rendered plates must not be ranked on this stratum alone.
 /// Deterministic: the same sources and seed give the same pictures and boxes (System.Random with a seed, Skia on the CPU).
 /// </summary>
 public static class RenderedPlates
