@@ -46,6 +46,22 @@ public static class RenderedPlates
             r => ($"{L(r, 2)} {D(r, 2)}", $"{L(r, 1)} {D(r, 4)}")),
     ];
 
+    private static readonly string[] States = ["OHIO", "TEXAS", "OREGON", "IOWA", "UTAH", "MAINE", "IDAHO", "NEVADA", "ALASKA", "KANSAS"];
+
+    /// <summary>One-line formats, for the turned-plate strata (a plate seen from the side): TopShare 0 is one row; the US plate's top
+    /// row is its state name, not part of the registration.</summary>
+    public static readonly IReadOnlyList<Format> OneLineFormats =
+    [
+        new("eu", 520, 110, new SKColor(0xf4, 0xf4, 0xf0), SKColors.Black, new SKColor(0x10, 0x38, 0x9c), "D", 0f,
+            r => ("", $"{L(r, 1 + r.Next(2))} {L(r, 2)} {D(r, 1 + r.Next(4))}")),
+        new("uk-rear", 520, 111, new SKColor(0xf7, 0xc8, 0x00), SKColors.Black, null, null, 0f,
+            r => ("", $"{L(r, 2)}{D(r, 2)} {L(r, 3)}")),
+        new("uk-front", 520, 111, new SKColor(0xf4, 0xf4, 0xf4), SKColors.Black, null, null, 0f,
+            r => ("", $"{L(r, 2)}{D(r, 2)} {L(r, 3)}")),
+        new("us", 305, 152, new SKColor(0xf2, 0xf2, 0xf2), new SKColor(0x12, 0x22, 0x60), null, null, 0.22f,
+            r => (States[r.Next(States.Length)], $"{L(r, 3)} {D(r, 4)}")),
+    ];
+
     /// <summary>One source set of annotated photos and the width in millimetres of the plates it shows (openalpr-us: US plates
     /// 305 mm; openalpr-eu: EU plates 520 mm), so the rendered plate gets the size it would have in the same place.</summary>
     public sealed record Source(string Folder, float PlateWidthMm);
@@ -78,16 +94,20 @@ public static class RenderedPlates
     /// those the rendered plates would have: the control, what the detector covers there with no plate. <paramref name="moved"/>:
     /// see <see cref="Paste"/>. <paramref name="formats"/> receives each plate's format name, in the order of the returned boxes.</summary>
     public static List<AnnotatedImage> Build(IReadOnlyList<Source> sources, string outDir, int seed = DefaultSeed, int limit = int.MaxValue,
-        IProgress<int>? progress = null, bool paintOutOnly = false, bool moved = false, List<string>? formats = null)
+        IProgress<int>? progress = null, bool paintOutOnly = false, bool moved = false, List<string>? formats = null,
+        bool oneLine = false, (double Min, double Max)? yaw = null, int copies = 1, List<double>? yaws = null)
     {
         using var typeface = Typeface();
+        var pool = oneLine ? OneLineFormats : Formats;
         var jobs = sources.SelectMany(s => Datasets.LoadOpenalpr(s.Folder).Where(i => i.Plates.Count > 0).Select(i => (Source: s, Image: i)))
-            .OrderBy(j => Path.GetFileName(j.Source.Folder) + "/" + Path.GetFileName(j.Image.Image), StringComparer.Ordinal).Take(limit).ToList();
+            .OrderBy(j => Path.GetFileName(j.Source.Folder) + "/" + Path.GetFileName(j.Image.Image), StringComparer.Ordinal)
+            .SelectMany(j => Enumerable.Range(0, copies).Select(k => (j.Source, j.Image, Copy: k))).Take(limit).ToList();
         var result = new List<AnnotatedImage>();
         int done = 0;
-        foreach (var (source, image) in jobs)
+        foreach (var (source, image, copy) in jobs)
         {
-            string rel = Path.GetFileName(Path.GetFullPath(source.Folder).TrimEnd('/')) + "/" + Path.GetFileNameWithoutExtension(image.Image) + ".jpg";
+            string rel = Path.GetFileName(Path.GetFullPath(source.Folder).TrimEnd('/')) + "/" + Path.GetFileNameWithoutExtension(image.Image)
+                + (copies > 1 ? $".{copy}" : "") + ".jpg";
             string target = Path.Combine(outDir, rel);
             var rng = new Random(seed ^ StableHash(rel));
             using var photo = SKBitmap.Decode(image.Image) ?? throw new InvalidDataException($"{image.Image} does not decode.");
@@ -96,9 +116,11 @@ public static class RenderedPlates
             foreach (var plate in image.Plates) PaintOut(rgba, plate);
             foreach (var plate in image.Plates)
             {
-                var format = Formats[rng.Next(Formats.Count)];
+                var format = pool[rng.Next(pool.Count)];
                 formats?.Add(format.Name);
-                boxes.Add(Paste(rgba, plate, source.PlateWidthMm, format, rng, typeface, moved, draw: !paintOutOnly));
+                double? yawDegrees = yaw is { } range ? range.Min + rng.NextDouble() * (range.Max - range.Min) : null;
+                if (yawDegrees is { } yd) yaws?.Add(yd);
+                boxes.Add(Paste(rgba, plate, source.PlateWidthMm, format, rng, typeface, moved, draw: !paintOutOnly, yawDegrees: yawDegrees));
             }
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using (var file = File.Create(target))
@@ -155,7 +177,10 @@ public static class RenderedPlates
     /// where there is no room above), so what is found there is found by the plate's own look, not by the place where plates sit.
     /// With <paramref name="draw"/> false nothing is drawn but the same box is returned (the control: what is covered there
     /// without a plate), and the random numbers drawn are the same as when drawing.</remarks>
-    public static BoxF Paste(SKBitmap bmp, BoxF plate, float sourcePlateMm, Format format, Random rng, SKTypeface typeface, bool moved = false, bool draw = true)
+    /// <remarks><paramref name="yawDegrees"/>: the plate turned about its vertical axis by that angle and seen in perspective from
+    /// four plate widths away (its width shrinks by the cosine, its far side is shorter), instead of the default slight turn.</remarks>
+    public static BoxF Paste(SKBitmap bmp, BoxF plate, float sourcePlateMm, Format format, Random rng, SKTypeface typeface, bool moved = false, bool draw = true,
+        double? yawDegrees = null)
     {
         // Size: the new plate's width in pixels is what its millimetres would be at the original plate's scale.
         float scale = plate.W / sourcePlateMm;
@@ -182,7 +207,14 @@ public static class RenderedPlates
         for (int i = 0; i < 4; i++)
         {
             var (x, y) = corners[i];
-            y *= 1 + yaw * (x / (tw / 2));           // the far side is shorter
+            if (yawDegrees is { } yd)
+            {
+                // Turned in 3-D about the vertical axis, then projected from 4 plate widths away: depth z makes the far side smaller.
+                double t = yd * Math.PI / 180, z = x * Math.Sin(t), d = 4 * tw, k = d / (d + z);
+                x = x * Math.Cos(t) * k;
+                y *= k;
+            }
+            else y *= 1 + yaw * (x / (tw / 2));           // the far side is shorter
             x += shear * y;
             double rx = x * Math.Cos(angle) - y * Math.Sin(angle), ry = x * Math.Sin(angle) + y * Math.Cos(angle);
             dst[i] = new SKPoint((float)(cx + rx), (float)(cy + ry));
@@ -250,9 +282,10 @@ public static class RenderedPlates
         }
         var (top, bottom) = f.Text(rng);
         float inner = h - rim * 6, gap = inner * 0.08f;
+        if (f.TopShare <= 0) gap = 0;
         float topH = (inner - gap) * f.TopShare, bottomH = inner - gap - topH;
         using var ink = new SKPaint { Color = f.Ink, IsAntialias = true };
-        DrawRow(c, top, left, w - rim * 3, rim * 3, topH, typeface, ink);
+        if (topH > 0) DrawRow(c, top, left, w - rim * 3, rim * 3, topH, typeface, ink);
         DrawRow(c, bottom, left, w - rim * 3, rim * 3 + topH + gap, bottomH, typeface, ink);
         return bmp;
     }
@@ -341,14 +374,19 @@ public static class RenderedPlates
 /// <summary>A NAME.render file: "source FOLDER PLATE-WIDTH-MM" lines (FOLDER relative to the shared data folder, openalpr layout)
 /// and one "seed N" line; '#' starts a comment. A "paint-out-only" line makes the control stratum: the real plates painted out and
 /// nothing put in their place, scored on the boxes the rendered plates would have (what is covered there is covered without a plate).
-/// "placement moved" puts each plate above its painted-out holder instead of into it (RenderedPlates.Paste).</summary>
-public sealed record RenderedStratum(IReadOnlyList<RenderedPlates.Source> Sources, int Seed, bool PaintOutOnly = false, bool Moved = false)
+/// "placement moved" puts each plate above its painted-out holder instead of into it (RenderedPlates.Paste). "plates one-line" takes
+/// the one-line formats; "yaw MIN MAX" turns every plate by an angle drawn from that range (degrees) in perspective; "copies N" renders
+/// each photo N times with different plates.</summary>
+public sealed record RenderedStratum(IReadOnlyList<RenderedPlates.Source> Sources, int Seed, bool PaintOutOnly = false, bool Moved = false,
+    bool OneLine = false, (double Min, double Max)? Yaw = null, int Copies = 1)
 {
     public static RenderedStratum Read(string path, string root)
     {
         var sources = new List<RenderedPlates.Source>();
         int seed = RenderedPlates.DefaultSeed;
-        bool paintOut = false, moved = false;
+        bool paintOut = false, moved = false, oneLine = false;
+        (double, double)? yaw = null;
+        int copies = 1;
         foreach (var raw in File.ReadLines(path))
         {
             string line = raw.Split('#')[0].Trim();
@@ -356,6 +394,10 @@ public sealed record RenderedStratum(IReadOnlyList<RenderedPlates.Source> Source
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f[0] == "paint-out-only" && f.Length == 1) paintOut = true;
             else if (f[0] == "placement" && f.Length == 2 && f[1] is "in-place" or "moved") moved = f[1] == "moved";
+            else if (f[0] == "plates" && f.Length == 2 && f[1] is "one-line" or "two-line") oneLine = f[1] == "one-line";
+            else if (f[0] == "yaw" && f.Length == 3 && double.TryParse(f[1], CultureInfo.InvariantCulture, out double y0)
+                && double.TryParse(f[2], CultureInfo.InvariantCulture, out double y1) && 0 <= y0 && y0 <= y1 && y1 < 90) yaw = (y0, y1);
+            else if (f[0] == "copies" && f.Length == 2 && int.TryParse(f[1], CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 20) copies = n;
             else if (f[0] == "seed" && f.Length == 2 && int.TryParse(f[1], CultureInfo.InvariantCulture, out int s)) seed = s;
             else if (f[0] == "source" && f.Length == 3 && float.TryParse(f[2], CultureInfo.InvariantCulture, out float mm) && mm > 0)
             {
@@ -364,12 +406,13 @@ public sealed record RenderedStratum(IReadOnlyList<RenderedPlates.Source> Source
                 if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{path}: {folder} is missing (is the data folder {root} complete?).");
                 sources.Add(new RenderedPlates.Source(folder, mm));
             }
-            else throw new InvalidDataException($"{path}: expected 'source FOLDER PLATE-WIDTH-MM' or 'seed N', got '{raw}'.");
+            else throw new InvalidDataException($"{path}: expected 'source FOLDER PLATE-WIDTH-MM', 'seed N', 'placement in-place|moved', " +
+                $"'plates one-line|two-line', 'yaw MIN MAX' (degrees, below 90), 'copies N' (1-20) or 'paint-out-only', got '{raw}'.");
         }
         if (sources.Count == 0) throw new InvalidDataException($"{path} names no source.");
-        return new RenderedStratum(sources, seed, paintOut, moved);
+        return new RenderedStratum(sources, seed, paintOut, moved, oneLine, yaw, copies);
     }
 
     /// <summary>How many photos with plates the sources hold (for progress).</summary>
-    public int Photos() => Sources.Sum(s => Datasets.LoadOpenalpr(s.Folder).Count(i => i.Plates.Count > 0));
+    public int Photos() => Copies * Sources.Sum(s => Datasets.LoadOpenalpr(s.Folder).Count(i => i.Plates.Count > 0));
 }

@@ -104,21 +104,25 @@ public static class EvalCommand
         // no registration, and every audited two-line plate of all strata is scored as one more row.
         var audit = StrataAudit.Load(dir);
         var twoLine = new Dictionary<string, ImageResult>(StringComparer.Ordinal);
+        // What the threshold trades on each stratum and half: one low-threshold search serves every threshold (FrameScanner.ScanRaw).
+        var sweep = new List<(string Name, string Half, IReadOnlyList<ImageResult> Results)>();
         foreach (var list in lists)
         {
             string name = Path.GetFileNameWithoutExtension(list);
             string listRoot = root;
             List<AnnotatedImage> images;
+            var yaws = new List<double>();
             if (list.EndsWith(".render", StringComparison.Ordinal))
             {
                 listRoot = Path.Combine(Path.GetFullPath(o), "rendered", name);
                 var spec = RenderedStratum.Read(list, root);
                 var formats = new List<string>();
                 images = RenderedPlates.Build(spec.Sources, listRoot, spec.Seed, progress: new LineProgress($"render {name}", spec.Photos()),
-                    paintOutOnly: spec.PaintOutOnly, moved: spec.Moved, formats: formats);
+                    paintOutOnly: spec.PaintOutOnly, moved: spec.Moved, formats: formats, oneLine: spec.OneLine, yaw: spec.Yaw, copies: spec.Copies, yaws: yaws);
                 // The list in tests/strata's form, each plate followed by its format (a '#' comment, so the file loads as a stratum).
                 await File.WriteAllLinesAsync(Path.Combine(o, $"{name}.txt"), new[] { $"# stratum {name}: rendered by {list} into {listRoot}" }
-                    .Concat(RenderedPlates.List(images, listRoot).Zip(formats, (l, f) => $"{l} # {f}")), ct);
+                    .Concat(RenderedPlates.List(images, listRoot).Zip(formats, (l, f) => $"{l} # {f}")
+                        .Select((l, k) => yaws.Count > k ? string.Format(inv, "{0} yaw {1:0.0}", l, yaws[k]) : l)), ct);
                 WriteRenderedSheet(Path.Combine(o, $"rendered-{name}.png"), images.Take(32).ToList());
             }
             else images = Datasets.LoadStratum(list, root);
@@ -128,6 +132,8 @@ public static class EvalCommand
             foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
                 rows.Add((name, half, PhotoEvaluator.Score(results.Where(x => HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
             rows.Add((name, "both", PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
+            foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
+                sweep.Add((name, half, results.Where(x => HalfOf(x) == half).ToList()));
             if (audit != null && !list.EndsWith(".render", StringComparison.Ordinal))
             {
                 ImageResult Keep(ImageResult r, Func<string?, bool> keep) =>
@@ -135,12 +141,15 @@ public static class EvalCommand
                 var audited = results.Select(r => Keep(r, StrataAudit.Protects)).ToList();
                 foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf, "both" })
                     rows.Add(($"{name}, audited", half, PhotoEvaluator.Score(audited.Where(x => half == "both" || HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
+                foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
+                    sweep.Add(($"{name}, audited", half, audited.Where(x => HalfOf(x) == half).ToList()));
                 foreach (var r in results.Select(r => Keep(r, v => v == "two-line")).Where(r => r.Truth.Count > 0))
                     twoLine.TryAdd(r.Image, r);
                 int unlisted = results.Sum(r => r.Truth.Count(t => audit.Verdict(Path.GetRelativePath(root, r.Image), t) == null));
                 if (unlisted > 0) Console.Error.WriteLine($"eval {name}: {unlisted} labelled boxes are not in {dir}/audit.tsv (counted as plates)");
             }
             WriteGallery(Path.Combine(o, $"missed-{name}.png"), results, options.EffectiveThreshold, redaction);
+            if (yaws.Count > 0) await WriteYawCurveAsync(o, name, results, yaws, HalfOf, options.EffectiveThreshold, redaction, ct);
             // The same misses as text, with their half, so a change can be judged on the tuning half's misses alone; and every plate
             // with the merged detection that overlaps it most, to study the labels themselves (offsets, boxes on no plate).
             string Plate(ImageResult r, Core.Detection.BoxF t, double coverage) => string.Format(inv, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}",
@@ -170,11 +179,22 @@ public static class EvalCommand
             x.Metrics.Recall, x.Metrics.FalsePositivesPerImage, x.Metrics.DetectMsPerImage))));
         Console.WriteLine(table);
         await File.WriteAllTextAsync(Path.Combine(o, "strata.md"), table + "\n", ct);
+        float[] thresholds = new[] { options.EffectiveThreshold, 0.25f, 0.2f, 0.15f, 0.1f }.Where(t => t >= PhotoEvaluator.SweepMinimum).Distinct().OrderDescending().ToArray();
+        string sweepTable = string.Join("\n", new[]
+        {
+            "| stratum | half | plates | " + string.Join(" | ", thresholds.Select(t => string.Format(inv, "covered at {0:0.##} (FP per image)", t))) + " |",
+            "|---|---|---|" + string.Concat(thresholds.Select(_ => "---|")),
+        }.Concat(sweep.Select(x => $"| {x.Name} | {x.Half} | {x.Results.Sum(r => r.Truth.Count)} | " + string.Join(" | ", thresholds.Select(t =>
+        {
+            var m = PhotoEvaluator.Score(x.Results, t, redaction);
+            return string.Format(inv, "{0:P2} ({1}) ({2:0.00})", m.CoverageRecall, m.Covered, m.FalsePositivesPerImage);
+        })) + " |")));
+        await File.WriteAllTextAsync(Path.Combine(o, "strata-thresholds.md"), sweepTable + "\n", ct);
         await File.WriteAllTextAsync(Path.Combine(o, "strata.json"), JsonSerializer.Serialize(new
         {
             model = anonymizer.Model, options, strata = rows.Select(x => new { name = x.Name, half = x.Half, metrics = x.Metrics }),
         }, AnonymizationReport.Json), ct);
-        Console.Error.WriteLine($"wrote {o}/strata.md, strata.json, missed-*.png, missed-*.tsv, plates-*.tsv");
+        Console.Error.WriteLine($"wrote {o}/strata.md, strata-thresholds.md, strata.json, missed-*.png, missed-*.tsv, plates-*.tsv");
         return 0;
     }
 
@@ -192,6 +212,35 @@ public static class EvalCommand
     private static string CurveTable(IEnumerable<PhotoMetrics> curve) => string.Join("\n",
         new[] { "| threshold | recall (IoU>=0.5) | coverage recall | precision | FP per image |", "|---|---|---|---|---|" }
         .Concat(curve.Select(m => string.Format(CultureInfo.InvariantCulture, "| {0:0.00} | {1:P2} | {2:P2} | {3:P2} | {4:0.00} |", m.Threshold, m.Recall, m.CoverageRecall, m.Precision, m.FalsePositivesPerImage))));
+
+    /// <summary>Coverage by how far the plates are turned (10° bins), per half: yaw-NAME.md and yaw-NAME.png. The plates come in the
+    /// order they were rendered, which is the order of the results and their labels.</summary>
+    private static async Task WriteYawCurveAsync(string o, string name, IReadOnlyList<ImageResult> results, IReadOnlyList<double> yaws,
+        Func<ImageResult, string> halfOf, float threshold, Core.Redaction.RedactionOptions redaction, CancellationToken ct)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var plates = PhotoEvaluator.Plates(results, threshold, redaction).Select((p, k) => (Half: halfOf(p.Image), Bin: (int)(yaws[k] / 10),
+            Covered: p.Coverage >= Matcher.CoveredShare)).ToList();
+        if (plates.Count != yaws.Count) throw new InvalidOperationException($"{name}: {plates.Count} plates scored, {yaws.Count} rendered.");
+        var bins = plates.Select(p => p.Bin).Distinct().Order().ToList();
+        string[] halves = [Datasets.ReportHalf, Datasets.TuningHalf, "both"];
+        (int Covered, int All) Cell(string half, int bin)
+        {
+            var these = plates.Where(p => p.Bin == bin && (half == "both" || p.Half == half)).ToList();
+            return (these.Count(p => p.Covered), these.Count);
+        }
+        var lines = new List<string> { "| yaw | " + string.Join(" | ", halves) + " |", "|---|" + string.Concat(halves.Select(_ => "---|")) };
+        lines.AddRange(bins.Select(b => $"| {b * 10}–{b * 10 + 10}° | " + string.Join(" | ", halves.Select(h =>
+        {
+            var (c, a) = Cell(h, b);
+            return a == 0 ? "" : string.Format(inv, "{0:P1} ({1} of {2})", (double)c / a, c, a);
+        })) + " |"));
+        await File.WriteAllLinesAsync(Path.Combine(o, $"yaw-{name}.md"), lines, ct);
+        Console.WriteLine(string.Join("\n", lines));
+        Charts.LineChart(Path.Combine(o, $"yaw-{name}.png"), $"{name}: plates covered by how far they are turned (threshold {threshold:0.##})",
+            "yaw, degrees (bin centre)", "covered", halves.Select((h, i) => new Series(h, Charts.Palette[i],
+                bins.Select(b => (b * 10 + 5.0, Cell(h, b))).Where(x => x.Item2.All > 0).Select(x => (x.Item1, (double)x.Item2.Covered / x.Item2.All)).ToList())).ToList());
+    }
 
     /// <summary>What a rendered stratum looks like: each plate with its surroundings and its box (green).</summary>
     private static void WriteRenderedSheet(string path, IReadOnlyList<AnnotatedImage> images)
