@@ -133,6 +133,27 @@ def list_items(data_dir, split, exclude=None, original_only=False):
     return items
 
 
+def list_rendered(extra_dir, split, exclude=None):
+    """Training pictures with rendered plates (`plateblur data render-train --out EXTRA_DIR`): subsets named rendered-SET, each
+    picture named as its source in SET, so the split and the strata exclusion are the source's: a copy of a held-out or strata photo
+    is never trained on. Returns the same tuples as list_items, with subset 'rendered-SET'."""
+    items = []
+    exclude = exclude or set()
+    for subset in sorted(os.listdir(extra_dir)):
+        idir = os.path.join(extra_dir, subset, "images")
+        if not subset.startswith("rendered-") or not os.path.isdir(idir):
+            continue
+        source = subset[len("rendered-"):]
+        for p in sorted(glob.glob(os.path.join(idir, "*.jpg")) + glob.glob(os.path.join(idir, "*.png"))):
+            name = os.path.splitext(os.path.basename(p))[0]
+            if split != "all" and split_of(source, name) != split:
+                continue
+            if (source, name) in exclude:
+                continue
+            items.append((subset, name, p, os.path.join(extra_dir, subset, "labels", name + ".txt")))
+    return items
+
+
 def list_openalpr(eval_dir, region):
     d = os.path.join(eval_dir, "openalpr-" + region)
     items = []

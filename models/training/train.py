@@ -273,6 +273,10 @@ def main():
                          "'all', or 'none'); default: the dashcam set, where the teacher's extra hits are "
                          "real unlabelled plates, while on Open Images/Roboflow they are mostly text and badges")
     ap.add_argument("--fresh", action="store_true", help="ignore OUT/last.pt")
+    ap.add_argument("--extra-data", default=None,
+                    help="folder from `plateblur data render-train` (rendered-SET subsets): training pictures with rendered plates")
+    ap.add_argument("--rendered-weight", type=float, default=0.25,
+                    help="sampling weight of all rendered subsets together (the real sets weigh 1.0 together)")
     a = ap.parse_args()
 
     os.makedirs(a.out, exist_ok=True)
@@ -283,6 +287,14 @@ def main():
 
     # The strata photos are the evaluation's: never trained on (before 2026-12-01 they were, by mistake; see README).
     items = common.list_items(a.data, "train", exclude=common.strata_images(), original_only=a.original_data)
+    if a.extra_data:
+        rendered = common.list_rendered(a.extra_data, "train", exclude=common.strata_images())
+        subsets = sorted({s for s, _, _, _ in rendered})
+        for s_ in subsets:
+            SUBSET_WEIGHTS[s_] = a.rendered_weight / len(subsets)
+        log(a.out, f"extra data {a.extra_data}: {len(rendered)} training pictures with rendered plates in {', '.join(subsets)} "
+                 f"(together weight {a.rendered_weight} beside {sum(v for k, v in SUBSET_WEIGHTS.items() if not k.startswith('rendered-')):.2f})")
+        items += rendered
     val_items = validate.heldout_items(a.data)
     out = a.out
     log(out, f"device {device}, threads {a.threads}, {len(items)} train images, {len(val_items)} held-out")

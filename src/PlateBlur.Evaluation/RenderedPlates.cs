@@ -131,6 +131,60 @@ public static class RenderedPlates
         return result;
     }
 
+    /// <summary>
+    /// Training pictures with rendered plates (issue 12's synthetic plates): every labelled plate of a YOLO set (SET/images, SET/labels)
+    /// at least 12 px wide is, by chance, replaced in its holder by a rendered two-line plate (<paramref name="twoLineShare"/>), by a
+    /// one-line plate turned 0–70° away from the camera (<paramref name="turnedShare"/>), or kept. Photos where nothing was replaced
+    /// are not written (the original is in the training set already). Output: OUT/rendered-SET/images/NAME.jpg and labels/NAME.txt
+    /// ("0 cx cy w h", every plate of the photo), the same NAME as the source so the training code's split and its strata exclusion
+    /// apply to the copy as to the original. <paramref name="exclude"/> holds "SET/NAME" pairs never to render (the strata photos).
+    /// Plates are drawn at the size a 450 mm plate would have where the labelled one is (the sets mix plate sizes).
+    /// </summary>
+    public static (int Photos, int Replaced, int Kept) BuildTraining(string trainRoot, IReadOnlyList<string> sets, string outDir, int seed,
+        double twoLineShare, double turnedShare, ISet<string> exclude, IProgress<int>? progress = null)
+    {
+        using var typeface = Typeface();
+        int photos = 0, replaced = 0, kept = 0, done = 0;
+        foreach (var set in sets)
+        {
+            string folder = Path.Combine(trainRoot, set);
+            if (!Directory.Exists(Path.Combine(folder, "images"))) throw new DirectoryNotFoundException($"{folder} has no images/ folder (a YOLO set).");
+            string imagesOut = Path.Combine(outDir, "rendered-" + set, "images"), labelsOut = Path.Combine(outDir, "rendered-" + set, "labels");
+            Directory.CreateDirectory(imagesOut);
+            Directory.CreateDirectory(labelsOut);
+            foreach (var image in Datasets.LoadYolo(folder))
+            {
+                progress?.Report(++done);
+                string name = Path.GetFileNameWithoutExtension(image.Image);
+                if (exclude.Contains(set + "/" + name) || image.Plates.Count == 0) continue;
+                var rng = new Random(seed ^ StableHash(set + "/" + name));
+                var plan = image.Plates.Select(b => (Box: b, Draw: b.W >= 12 && b.H >= 6 ? rng.NextDouble() : 1.0)).ToList();
+                if (plan.All(p => p.Draw >= twoLineShare + turnedShare)) continue;
+                using var decoded = SKBitmap.Decode(image.Image);
+                if (decoded == null) continue;
+                using var rgba = decoded.Copy(SKColorType.Rgba8888);
+                foreach (var p in plan.Where(p => p.Draw < twoLineShare + turnedShare)) PaintOut(rgba, p.Box);
+                var boxes = new List<BoxF>();
+                foreach (var (box, draw) in plan)
+                {
+                    if (draw >= twoLineShare + turnedShare) { boxes.Add(box); kept++; continue; }
+                    bool twoLine = draw < twoLineShare;
+                    var pool = twoLine ? Formats : OneLineFormats;
+                    var format = pool[rng.Next(pool.Count)];
+                    boxes.Add(Paste(rgba, box, 450f, format, rng, typeface,
+                        yawDegrees: twoLine ? null : rng.NextDouble() * 70));
+                    replaced++;
+                }
+                using (var file = File.Create(Path.Combine(imagesOut, name + ".jpg")))
+                    rgba.Encode(file, SKEncodedImageFormat.Jpeg, 82 + rng.Next(12));
+                File.WriteAllLines(Path.Combine(labelsOut, name + ".txt"), boxes.Where(b => b.W >= 1 && b.H >= 1).Select(b => string.Format(CultureInfo.InvariantCulture,
+                    "0 {0:0.######} {1:0.######} {2:0.######} {3:0.######}", (b.X + b.W / 2) / rgba.Width, (b.Y + b.H / 2) / rgba.Height, b.W / rgba.Width, b.H / rgba.Height)));
+                photos++;
+            }
+        }
+        return (photos, replaced, kept);
+    }
+
     /// <summary>FNV-1a of the UTF-8 bytes: a hash that, unlike string.GetHashCode, is the same in every process.</summary>
     public static int StableHash(string s)
     {

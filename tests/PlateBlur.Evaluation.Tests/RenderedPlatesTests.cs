@@ -58,4 +58,43 @@ public class RenderedPlatesTests
         Assert.Throws<InvalidDataException>(() => RenderedStratum.Read(Write("seed 5\n"), dir.Path));
         Assert.Throws<DirectoryNotFoundException>(() => RenderedStratum.Read(Write("source data/missing 520\n"), dir.Path));
     }
+
+    [Fact]
+    public void Training_pictures_keep_the_source_names_leave_out_excluded_photos_and_label_every_plate()
+    {
+        using var dir = TestEnv.TempDir();
+        string set = Path.Combine(dir.Path, "train", "cars");
+        Directory.CreateDirectory(Path.Combine(set, "images"));
+        Directory.CreateDirectory(Path.Combine(set, "labels"));
+        for (int i = 0; i < 6; i++)
+        {
+            using var bmp = new SKBitmap(640, 480);
+            bmp.Erase(new SKColor(70, 80, 90));
+            using (var f = File.Create(Path.Combine(set, "images", $"p{i}.jpg"))) bmp.Encode(f, SKEncodedImageFormat.Jpeg, 90);
+            // Two plates: one 120 px wide (may be replaced), one 8 px wide (too small: always kept as it is).
+            File.WriteAllLines(Path.Combine(set, "labels", $"p{i}.txt"), ["0 0.5 0.5 0.1875 0.0833", "0 0.1 0.1 0.0125 0.0104"]);
+        }
+        string Out(string name) => Path.Combine(dir.Path, name);
+        var exclude = new HashSet<string> { "cars/p0" };
+        var first = RenderedPlates.BuildTraining(Path.Combine(dir.Path, "train"), ["cars"], Out("a"), 11, 0.6, 0.4, exclude);
+        var again = RenderedPlates.BuildTraining(Path.Combine(dir.Path, "train"), ["cars"], Out("b"), 11, 0.6, 0.4, exclude);
+        // Shares adding up to 1: every large plate is replaced, so every photo but the excluded one is written.
+        Assert.Equal((5, 5, 5), first);
+        Assert.Equal(first, again);
+        var names = Directory.GetFiles(Path.Combine(Out("a"), "rendered-cars", "images")).Select(Path.GetFileNameWithoutExtension).Order().ToList();
+        Assert.Equal(["p1", "p2", "p3", "p4", "p5"], names);
+        foreach (var name in names)
+        {
+            var labels = File.ReadAllLines(Path.Combine(Out("a"), "rendered-cars", "labels", name + ".txt"));
+            Assert.Equal(File.ReadAllLines(Path.Combine(Out("b"), "rendered-cars", "labels", name + ".txt")), labels);
+            Assert.Equal(2, labels.Length);
+            foreach (var v in labels.SelectMany(l => l.Split(' ').Skip(1)).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)))
+                Assert.InRange(v, 0, 1);
+            // The small plate is kept where it was labelled (pixel boxes written back as fractions of the picture).
+            var kept = labels[1].Split(' ').Skip(1).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal([0.1, 0.1, 0.0125, 0.0104], kept.Select(v => Math.Round(v, 4)));
+        }
+        // Nothing rendered: no photo written.
+        Assert.Equal((0, 0, 0), RenderedPlates.BuildTraining(Path.Combine(dir.Path, "train"), ["cars"], Out("c"), 11, 0, 0, exclude));
+    }
 }

@@ -10,6 +10,19 @@ public static class DataCommand
 {
     public const string DirVariable = "PLATEBLUR_DATA_DIR";
 
+    /// <summary>"SET/NAME" of every photo the strata lists name (paths train/SET/images/FILE): never rendered for training.</summary>
+    public static HashSet<string> StrataPhotos(string strataDir) =>
+        Directory.GetFiles(strataDir, "*.txt").SelectMany(File.ReadLines).Select(l => l.Split('#')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 0).Select(f => f[0].Split('/')).Where(p => p.Length == 4 && p[0] == "train" && p[2] == "images")
+            .Select(p => p[1] + "/" + Path.GetFileNameWithoutExtension(p[3])).ToHashSet(StringComparer.Ordinal);
+
+    private static string? FindRepoRoot()
+    {
+        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d != null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "tests", "strata"))) return d.FullName;
+        return null;
+    }
+
     public static Command Create()
     {
         var manifestOption = new Option<string?>("--manifest") { Description = "Data manifest (default: the one built into plateblur, tests/data.manifest.json)" };
@@ -57,7 +70,43 @@ public static class DataCommand
             return problems.Count == 0 ? 0 : 1;
         });
 
-        return new Command("data", "Test and sample data (tests/data.manifest.json): list, fetch, verify") { list, fetch, verify };
+        var train = new Option<string?>("--train") { Description = "Training data root holding YOLO sets (SET/images, SET/labels); default: PLATEBLUR_SHARED/train" };
+        var sets = new Option<string>("--sets") { Description = "Sets to render from, comma separated", DefaultValueFactory = _ => "openimages,openimages-lp-useu,roboflow-mit" };
+        var outDir = new Option<string>("--out") { Description = "Folder for rendered-SET/images and rendered-SET/labels", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Random seed (the strata use 20261201 and 20261202: train with another)", DefaultValueFactory = _ => 7 };
+        var twoLine = new Option<double>("--two-line") { Description = "Share of labelled plates replaced by a rendered two-line plate", DefaultValueFactory = _ => 0.35 };
+        var turned = new Option<double>("--turned") { Description = "Share replaced by a one-line plate turned 0-70 degrees away from the camera", DefaultValueFactory = _ => 0.25 };
+        var strata = new Option<string?>("--strata") { Description = "Folder of the photo strata lists whose photos are never rendered (default: tests/strata of this checkout)" };
+        var renderTrain = new Command("render-train", "Training pictures with rendered plates (two-line plates, one-line plates seen from the side) in place of labelled ones, for models/training's --extra-data")
+            { train, sets, outDir, seed, twoLine, turned, strata };
+        renderTrain.SetAction(r =>
+        {
+            try
+            {
+                string root = r.GetValue(train) ?? (Env("PLATEBLUR_SHARED") is { } shared ? Path.Combine(shared, "train")
+                    : throw new ArgumentException("--train DIR or PLATEBLUR_SHARED is needed."));
+                double a = r.GetValue(twoLine), b = r.GetValue(turned);
+                if (a < 0 || b < 0 || a + b > 1) throw new ArgumentException("--two-line and --turned are shares: each at least 0, together at most 1.");
+                int s = r.GetValue(seed);
+                if (s is 20261201 or 20261202) throw new ArgumentException($"seed {s} is a rendered stratum's seed; train with another.");
+                string strataDir = r.GetValue(strata) ?? Path.Combine(FindRepoRoot() ?? ".", "tests", "strata");
+                if (!Directory.Exists(strataDir)) throw new DirectoryNotFoundException($"{strataDir}: the strata lists are needed so their photos are never rendered for training (--strata).");
+                var exclude = StrataPhotos(strataDir);
+                var setList = r.GetValue(sets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                int total = setList.Sum(x => Directory.Exists(Path.Combine(root, x, "images")) ? Directory.GetFiles(Path.Combine(root, x, "images")).Length : 0);
+                var (photos, replaced, kept) = PlateBlur.Evaluation.RenderedPlates.BuildTraining(root, setList, r.GetValue(outDir)!, s, a, b, exclude,
+                    new LineProgress("render-train", total));
+                Console.WriteLine($"{r.GetValue(outDir)}: {photos} photos written, {replaced} plates rendered, {kept} kept; {exclude.Count} strata photos left out");
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or IOException)
+            {
+                Console.Error.WriteLine($"plateblur: {e.Message}");
+                return 2;
+            }
+        });
+
+        return new Command("data", "Test and sample data (tests/data.manifest.json): list, fetch, verify; render-train makes training pictures with rendered plates") { list, fetch, verify, renderTrain };
     }
 
     public static string DefaultDir() => Env(DirVariable)
