@@ -107,29 +107,35 @@ def original_openimages_ids(repo=REPO):
     return {l.split("\t")[0] for l in open(path) if l.strip() and not l.startswith("#")}
 
 
+def _pictures(root, subset, split, exclude, source):
+    """(name, image path, label path) of ROOT/SUBSET/images in `split`, with the split and the exclusion judged as pictures of
+    SOURCE (the subset itself, or for a rendered copy the set it was rendered from)."""
+    idir = os.path.join(root, subset, "images")
+    if not os.path.isdir(idir):
+        return
+    for p in sorted(glob.glob(os.path.join(idir, "*.jpg")) + glob.glob(os.path.join(idir, "*.png"))):
+        name = os.path.splitext(os.path.basename(p))[0]
+        if split != "all" and split_of(source, name) != split:
+            continue
+        if (source, name) in exclude:
+            continue
+        yield name, p, os.path.join(root, subset, "labels", name + ".txt")
+
+
 def list_items(data_dir, split, exclude=None, original_only=False):
     """Return [(subset, name, image_path, label_path)] for split 'train'/'val'/'all'.
     exclude: (subset, name) pairs left out (training passes strata_images()).
     original_only: only the data the shipped model was trained on (romanian-dashcam, roboflow-mit, and the Open Images
     photos listed in openimages-attribution.txt), none of the sets added later."""
     items = []
-    exclude = exclude or set()
     originals = original_openimages_ids() if original_only else None
     for subset in sorted(os.listdir(data_dir)):
-        idir = os.path.join(data_dir, subset, "images")
-        if not os.path.isdir(idir):
-            continue
-        for p in sorted(glob.glob(os.path.join(idir, "*.jpg")) + glob.glob(os.path.join(idir, "*.png"))):
-            name = os.path.splitext(os.path.basename(p))[0]
-            if split != "all" and split_of(subset, name) != split:
-                continue
-            if (subset, name) in exclude:
-                continue
+        for name, p, lp in _pictures(data_dir, subset, split, exclude or set(), subset):
             if originals is not None:
                 oid = name[3:] if name.startswith("oi_") else name
                 if subset not in ("romanian-dashcam", "roboflow-mit", "openimages") or (subset == "openimages" and oid not in originals):
                     continue
-            items.append((subset, name, p, os.path.join(data_dir, subset, "labels", name + ".txt")))
+            items.append((subset, name, p, lp))
     return items
 
 
@@ -137,21 +143,9 @@ def list_rendered(extra_dir, split, exclude=None):
     """Training pictures with rendered plates (`plateblur data render-train --out EXTRA_DIR`): subsets named rendered-SET, each
     picture named as its source in SET, so the split and the strata exclusion are the source's: a copy of a held-out or strata photo
     is never trained on. Returns the same tuples as list_items, with subset 'rendered-SET'."""
-    items = []
-    exclude = exclude or set()
-    for subset in sorted(os.listdir(extra_dir)):
-        idir = os.path.join(extra_dir, subset, "images")
-        if not subset.startswith("rendered-") or not os.path.isdir(idir):
-            continue
-        source = subset[len("rendered-"):]
-        for p in sorted(glob.glob(os.path.join(idir, "*.jpg")) + glob.glob(os.path.join(idir, "*.png"))):
-            name = os.path.splitext(os.path.basename(p))[0]
-            if split != "all" and split_of(source, name) != split:
-                continue
-            if (source, name) in exclude:
-                continue
-            items.append((subset, name, p, os.path.join(extra_dir, subset, "labels", name + ".txt")))
-    return items
+    return [(subset, name, p, lp)
+            for subset in sorted(os.listdir(extra_dir)) if subset.startswith("rendered-")
+            for name, p, lp in _pictures(extra_dir, subset, split, exclude or set(), subset[len("rendered-"):])]
 
 
 def list_openalpr(eval_dir, region):
