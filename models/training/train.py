@@ -34,6 +34,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
+import export_dynamic  # noqa: E402
 import common  # noqa: E402
 import validate  # noqa: E402
 from loss import PlateLoss  # noqa: E402
@@ -255,7 +256,7 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--wd", type=float, default=5e-5)
     ap.add_argument("--seed", type=int, default=20240607)
-    ap.add_argument("--eval-every", type=int, default=800)
+    ap.add_argument("--eval-every", type=int, default=800, help="0: no evaluation during training (screen the last checkpoint instead)")
     ap.add_argument("--eval-size", type=int, default=640)
     ap.add_argument("--ckpt-minutes", type=float, default=10)
     ap.add_argument("--device", default="auto")
@@ -301,7 +302,8 @@ def main():
 
     regions = teacher_regions(items, a.init, device, out, set(a.ignore_sets.split(",")))
 
-    net = build_from_onnx(a.init).to(device).train()
+    # A graph PlateBlur exported itself is loaded by parameter name; the original HyperLPR graph by execution order.
+    net = export_dynamic.load_by_name(a.init).to(device).train()
     decay, no_decay = [], []
     for n_, p in net.named_parameters():
         (decay if p.ndim > 1 else no_decay).append(p)
@@ -352,7 +354,7 @@ def main():
             log(out, f"new best {sc:.2f} at it {it} -> best.pt")
         net.train()
 
-    if it == 0 and not os.path.exists(os.path.join(out, "metrics.jsonl")):
+    if it == 0 and a.eval_every > 0 and not os.path.exists(os.path.join(out, "metrics.jsonl")):
         run_eval()   # baseline = the original weights
     t_ck = time.time()
     t_log = time.time()
@@ -386,7 +388,7 @@ def main():
             log(out, f"it {it}/{a.iters} lr {lr:.2e} " + " ".join(f"{k} {v / n_agg:.4g}" for k, v in agg.items())
                 + f" | {dt:.2f} s/it, ETA {eta:.2f} h (+evals)")
             agg, n_agg, t_log = {}, 0, time.time()
-        if it % a.eval_every == 0 or it == a.iters:
+        if a.eval_every > 0 and (it % a.eval_every == 0 or it == a.iters):
             run_eval()
             checkpoint(last)
             t_ck = time.time()

@@ -110,8 +110,7 @@ public static class RenderedPlates
                 + (copies > 1 ? $".{copy}" : "") + ".jpg";
             string target = Path.Combine(outDir, rel);
             var rng = new Random(seed ^ StableHash(rel));
-            using var photo = SKBitmap.Decode(image.Image) ?? throw new InvalidDataException($"{image.Image} does not decode.");
-            using var rgba = photo.Copy(SKColorType.Rgba8888);
+            using var rgba = LoadUpright(image.Image);
             var boxes = new List<BoxF>();
             foreach (var plate in image.Plates) PaintOut(rgba, plate);
             foreach (var plate in image.Plates)
@@ -160,9 +159,8 @@ public static class RenderedPlates
                 var rng = new Random(seed ^ StableHash(set + "/" + name));
                 var plan = image.Plates.Select(b => (Box: b, Draw: b.W >= 12 && b.H >= 6 ? rng.NextDouble() : 1.0)).ToList();
                 if (plan.All(p => p.Draw >= twoLineShare + turnedShare)) continue;
-                using var decoded = SKBitmap.Decode(image.Image);
-                if (decoded == null) continue;
-                using var rgba = decoded.Copy(SKColorType.Rgba8888);
+                using var rgba = TryLoadUpright(image.Image);
+                if (rgba == null) continue; // a training picture that does not decode is left out
                 foreach (var p in plan.Where(p => p.Draw < twoLineShare + turnedShare)) PaintOut(rgba, p.Box);
                 var boxes = new List<BoxF>();
                 foreach (var (box, draw) in plan)
@@ -183,6 +181,24 @@ public static class RenderedPlates
             }
         }
         return (photos, replaced, kept);
+    }
+
+    /// <summary>The photo upright (EXIF orientation applied, as anonymize and the labels see it), as a bitmap to draw on.</summary>
+    private static SKBitmap LoadUpright(string path)
+    {
+        var photo = Photo.Load(path);
+        var bmp = new SKBitmap(new SKImageInfo(photo.Width, photo.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var pixels = bmp.GetPixelSpan();
+        for (int y = 0; y < photo.Height; y++)
+            photo.Rgba.AsSpan(y * photo.Width * 4, photo.Width * 4).CopyTo(pixels.Slice(y * bmp.RowBytes, photo.Width * 4));
+        bmp.NotifyPixelsChanged();
+        return bmp;
+    }
+
+    private static SKBitmap? TryLoadUpright(string path)
+    {
+        try { return LoadUpright(path); }
+        catch (MediaException) { return null; }
     }
 
     /// <summary>FNV-1a of the UTF-8 bytes: a hash that, unlike string.GetHashCode, is the same in every process.</summary>
