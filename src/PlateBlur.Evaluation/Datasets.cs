@@ -32,17 +32,26 @@ public static class Datasets
     public static List<AnnotatedImage> LoadStratum(string listFile, string root)
     {
         var byImage = new SortedDictionary<string, List<BoxF>>(StringComparer.Ordinal);
+        foreach (var (path, box) in StratumEntries(listFile))
+        {
+            string image = Path.GetFullPath(Path.Combine(root, path));
+            if (!image.StartsWith(Path.GetFullPath(root), StringComparison.Ordinal)) throw new InvalidDataException($"{listFile}: '{path}' leaves the data folder.");
+            if (!File.Exists(image)) throw new FileNotFoundException($"{listFile}: {image} is missing (is the data folder {root} complete?).");
+            if (!byImage.TryGetValue(image, out var list)) byImage[image] = list = [];
+            list.Add(box);
+        }
+        return byImage.Select(kv => new AnnotatedImage(kv.Key, kv.Value)).ToList();
+    }
+
+    /// <summary>The lines of a stratum list as written ("PATH x y w h", PATH as listed), without opening any photo.</summary>
+    public static IEnumerable<(string Path, BoxF Box)> StratumEntries(string listFile)
+    {
         foreach (var line in File.ReadLines(listFile).Select(l => l.Split('#')[0]).Where(l => !string.IsNullOrWhiteSpace(l)))
         {
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length != 5) throw new InvalidDataException($"{listFile}: expected 'path x y w h', got '{line}'.");
-            string image = Path.GetFullPath(Path.Combine(root, f[0]));
-            if (!image.StartsWith(Path.GetFullPath(root), StringComparison.Ordinal)) throw new InvalidDataException($"{listFile}: '{f[0]}' leaves the data folder.");
-            if (!File.Exists(image)) throw new FileNotFoundException($"{listFile}: {image} is missing (is the data folder {root} complete?).");
-            if (!byImage.TryGetValue(image, out var list)) byImage[image] = list = [];
-            list.Add(new BoxF(F(f[1]), F(f[2]), F(f[3]), F(f[4])));
+            yield return (f[0], new BoxF(F(f[1]), F(f[2]), F(f[3]), F(f[4])));
         }
-        return byImage.Select(kv => new AnnotatedImage(kv.Key, kv.Value)).ToList();
     }
 
     /// <summary>Which half of the photo strata a photo belongs to: "tuning" (settings may be chosen on it) or "report" (quoted, never
@@ -133,7 +142,7 @@ public static class Datasets
         return (int)codec.EncodedOrigin >= 5 ? (info.Height, info.Width) : (info.Width, info.Height);
     }
 
-    private static float F(string s) => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+    internal static float F(string s) => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -159,8 +168,7 @@ public sealed class StrataAudit
             var f = line.Split('\t');
             if (f.Length < 6) throw new InvalidDataException($"{path}: expected 'path x y w h verdict box note', got '{line}'.");
             if (!Verdicts.Contains(f[5])) throw new InvalidDataException($"{path}: unknown verdict '{f[5]}' in '{line}'.");
-            verdicts[Key(f[0], new BoxF(float.Parse(f[1], CultureInfo.InvariantCulture), float.Parse(f[2], CultureInfo.InvariantCulture),
-                float.Parse(f[3], CultureInfo.InvariantCulture), float.Parse(f[4], CultureInfo.InvariantCulture)))] = f[5];
+            verdicts[Key(f[0], new BoxF(Datasets.F(f[1]), Datasets.F(f[2]), Datasets.F(f[3]), Datasets.F(f[4])))] = f[5];
         }
         return new StrataAudit(verdicts);
     }

@@ -123,7 +123,7 @@ public static class RenderedPlates
             }
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using (var file = File.Create(target))
-                rgba.Encode(file, SKEncodedImageFormat.Jpeg, 80 + rng.Next(13));
+                Photo.WriteEncoded(rgba, file, SKEncodedImageFormat.Jpeg, 80 + rng.Next(13), rel);
             result.Add(new AnnotatedImage(Path.GetFullPath(target), boxes));
             progress?.Report(++done);
         }
@@ -174,9 +174,9 @@ public static class RenderedPlates
                     replaced++;
                 }
                 using (var file = File.Create(Path.Combine(imagesOut, name + ".jpg")))
-                    rgba.Encode(file, SKEncodedImageFormat.Jpeg, 82 + rng.Next(12));
+                    Photo.WriteEncoded(rgba, file, SKEncodedImageFormat.Jpeg, 82 + rng.Next(12), name);
                 File.WriteAllLines(Path.Combine(labelsOut, name + ".txt"), boxes.Where(b => b.W >= 1 && b.H >= 1).Select(b => string.Format(CultureInfo.InvariantCulture,
-                    "0 {0:0.######} {1:0.######} {2:0.######} {3:0.######}", (b.X + b.W / 2) / rgba.Width, (b.Y + b.H / 2) / rgba.Height, b.W / rgba.Width, b.H / rgba.Height)));
+                    "0 {0:0.######} {1:0.######} {2:0.######} {3:0.######}", b.CenterX / rgba.Width, b.CenterY / rgba.Height, b.W / rgba.Width, b.H / rgba.Height)));
                 photos++;
             }
         }
@@ -217,10 +217,18 @@ public static class RenderedPlates
         int x0 = Math.Clamp((int)Math.Floor(plate.X - plate.W * 0.15f) - 1, 0, w - 1), x1 = Math.Clamp((int)Math.Ceiling(plate.X + plate.W * 1.15f) + 1, 0, w - 1);
         int y0 = Math.Clamp((int)Math.Floor(plate.Y - plate.H * 0.15f) - 1, 0, h - 1), y1 = Math.Clamp((int)Math.Ceiling(plate.Y + plate.H * 1.15f) + 1, 0, h - 1);
         if (x1 - x0 < 2 || y1 - y0 < 2) return;
-        byte[] px = bmp.GetPixelSpan().ToArray();
-        int stride = bmp.RowBytes;
-        float Get(int x, int y, int c) => px[y * stride + x * 4 + c];
-        var fill = new byte[(y1 - y0 + 1) * (x1 - x0 + 1) * 4];
+        // The patch reads only the four border lines, and writes only inside them: those lines are copied, the inside written in place.
+        var p = bmp.GetPixelSpan();
+        int stride = bmp.RowBytes, cols = x1 - x0 + 1, rows = y1 - y0 + 1;
+        var top = p.Slice(y0 * stride + x0 * 4, cols * 4).ToArray();
+        var bottom = p.Slice(y1 * stride + x0 * 4, cols * 4).ToArray();
+        var left = new byte[rows * 4];
+        var right = new byte[rows * 4];
+        for (int y = y0; y <= y1; y++)
+        {
+            p.Slice(y * stride + x0 * 4, 4).CopyTo(left.AsSpan((y - y0) * 4));
+            p.Slice(y * stride + x1 * 4, 4).CopyTo(right.AsSpan((y - y0) * 4));
+        }
         for (int y = y0 + 1; y < y1; y++)
         {
             float v = (y - y0) / (float)(y1 - y0);
@@ -229,16 +237,12 @@ public static class RenderedPlates
                 float u = (x - x0) / (float)(x1 - x0);
                 for (int c = 0; c < 3; c++)
                 {
-                    float value = (1 - u) * Get(x0, y, c) + u * Get(x1, y, c) + (1 - v) * Get(x, y0, c) + v * Get(x, y1, c)
-                        - ((1 - u) * (1 - v) * Get(x0, y0, c) + u * (1 - v) * Get(x1, y0, c) + (1 - u) * v * Get(x0, y1, c) + u * v * Get(x1, y1, c));
-                    fill[((y - y0) * (x1 - x0 + 1) + (x - x0)) * 4 + c] = (byte)Math.Clamp(value, 0, 255);
+                    float value = (1 - u) * left[(y - y0) * 4 + c] + u * right[(y - y0) * 4 + c] + (1 - v) * top[(x - x0) * 4 + c] + v * bottom[(x - x0) * 4 + c]
+                        - ((1 - u) * (1 - v) * top[c] + u * (1 - v) * top[(cols - 1) * 4 + c] + (1 - u) * v * bottom[c] + u * v * bottom[(cols - 1) * 4 + c]);
+                    p[y * stride + x * 4 + c] = (byte)Math.Clamp(value, 0, 255);
                 }
             }
         }
-        var p = bmp.GetPixelSpan();
-        for (int y = y0 + 1; y < y1; y++)
-            for (int x = x0 + 1; x < x1; x++)
-                for (int c = 0; c < 3; c++) p[y * stride + x * 4 + c] = fill[((y - y0) * (x1 - x0 + 1) + (x - x0)) * 4 + c];
         bmp.NotifyPixelsChanged();
     }
 
@@ -246,8 +250,7 @@ public static class RenderedPlates
     /// <remarks>With <paramref name="moved"/> the plate goes beside its holder instead of into it: above the painted-out plate (below
     /// where there is no room above), so what is found there is found by the plate's own look, not by the place where plates sit.
     /// With <paramref name="draw"/> false nothing is drawn but the same box is returned (the control: what is covered there
-    /// without a plate), and the random numbers drawn are the same as when drawing.</remarks>
-    /// <remarks><paramref name="yawDegrees"/>: the plate turned about its vertical axis by that angle and seen in perspective from
+    /// without a plate), and the random numbers drawn are the same as when drawing. <paramref name="yawDegrees"/>: the plate turned about its vertical axis by that angle and seen in perspective from
     /// four plate widths away (its width shrinks by the cosine, its far side is shorter), instead of the default slight turn.</remarks>
     public static BoxF Paste(SKBitmap bmp, BoxF plate, float sourcePlateMm, Format format, Random rng, SKTypeface typeface, bool moved = false, bool draw = true,
         double? yawDegrees = null)

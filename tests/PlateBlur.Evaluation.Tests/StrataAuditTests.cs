@@ -1,4 +1,3 @@
-using System.Globalization;
 using PlateBlur.Core.Detection;
 using PlateBlur.Testing;
 
@@ -11,12 +10,8 @@ public class StrataAuditTests
     private static readonly string Dir = Path.Combine(TestEnv.RepoRoot, "tests", "strata");
 
     private static IEnumerable<(string List, string Path, BoxF Box)> Boxes() =>
-        Directory.GetFiles(Dir, "*.txt").Order(StringComparer.Ordinal).SelectMany(list => File.ReadLines(list)
-            .Where(l => !string.IsNullOrWhiteSpace(l) && !l.StartsWith('#'))
-            .Select(l => l.Split(' '))
-            .Select(f => (System.IO.Path.GetFileNameWithoutExtension(list), f[0], new BoxF(P(f[1]), P(f[2]), P(f[3]), P(f[4])))));
-
-    private static float P(string s) => float.Parse(s, CultureInfo.InvariantCulture);
+        Directory.GetFiles(Dir, "*.txt").Order(StringComparer.Ordinal).SelectMany(list => Datasets.StratumEntries(list)
+            .Select(e => (System.IO.Path.GetFileNameWithoutExtension(list), e.Path, e.Box)));
 
     [Fact]
     public void Every_labelled_box_of_the_strata_has_a_verdict()

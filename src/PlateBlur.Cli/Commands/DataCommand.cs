@@ -12,8 +12,8 @@ public static class DataCommand
 
     /// <summary>"SET/NAME" of every photo the strata lists name (paths train/SET/images/FILE): never rendered for training.</summary>
     public static HashSet<string> StrataPhotos(string strataDir) =>
-        Directory.GetFiles(strataDir, "*.txt").SelectMany(File.ReadLines).Select(l => l.Split('#')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length > 0).Select(f => f[0].Split('/')).Where(p => p.Length == 4 && p[0] == "train" && p[2] == "images")
+        Directory.GetFiles(strataDir, "*.txt").SelectMany(PlateBlur.Evaluation.Datasets.StratumEntries).Select(e => e.Path.Split('/'))
+            .Where(p => p.Length == 4 && p[0] == "train" && p[2] == "images")
             .Select(p => p[1] + "/" + Path.GetFileNameWithoutExtension(p[3])).ToHashSet(StringComparer.Ordinal);
 
     private static string? FindRepoRoot()

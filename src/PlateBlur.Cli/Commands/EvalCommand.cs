@@ -112,7 +112,8 @@ public static class EvalCommand
             string listRoot = root;
             List<AnnotatedImage> images;
             var yaws = new List<double>();
-            if (list.EndsWith(".render", StringComparison.Ordinal))
+            bool rendered = list.EndsWith(".render", StringComparison.Ordinal);
+            if (rendered)
             {
                 listRoot = Path.Combine(Path.GetFullPath(o), "rendered", name);
                 var spec = RenderedStratum.Read(list, root);
@@ -129,20 +130,23 @@ public static class EvalCommand
             var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, new LineProgress($"eval {name}", images.Count));
             // Each stratum is scored on its report half (quoted), its tuning half (settings may be chosen on it) and both.
             string HalfOf(ImageResult x) => Datasets.StratumHalf(Path.GetRelativePath(listRoot, x.Image));
-            foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
-                rows.Add((name, half, PhotoEvaluator.Score(results.Where(x => HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
-            rows.Add((name, "both", PhotoEvaluator.Score(results, options.EffectiveThreshold, redaction)));
-            foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
-                sweep.Add((name, half, results.Where(x => HalfOf(x) == half).ToList()));
-            if (audit != null && !list.EndsWith(".render", StringComparison.Ordinal))
+            // Rows per half at the threshold in use, and the same halves kept for the threshold sweep.
+            void Score(string row, IReadOnlyList<ImageResult> scored)
+            {
+                foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
+                {
+                    var part = scored.Where(x => HalfOf(x) == half).ToList();
+                    rows.Add((row, half, PhotoEvaluator.Score(part, options.EffectiveThreshold, redaction)));
+                    sweep.Add((row, half, part));
+                }
+                rows.Add((row, "both", PhotoEvaluator.Score(scored, options.EffectiveThreshold, redaction)));
+            }
+            Score(name, results);
+            if (audit != null && !rendered)
             {
                 ImageResult Keep(ImageResult r, Func<string?, bool> keep) =>
                     r with { Truth = r.Truth.Where(t => keep(audit.Verdict(Path.GetRelativePath(root, r.Image), t))).ToList() };
-                var audited = results.Select(r => Keep(r, StrataAudit.Protects)).ToList();
-                foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf, "both" })
-                    rows.Add(($"{name}, audited", half, PhotoEvaluator.Score(audited.Where(x => half == "both" || HalfOf(x) == half).ToList(), options.EffectiveThreshold, redaction)));
-                foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf })
-                    sweep.Add(($"{name}, audited", half, audited.Where(x => HalfOf(x) == half).ToList()));
+                Score($"{name}, audited", results.Select(r => Keep(r, StrataAudit.Protects)).ToList());
                 foreach (var r in results.Select(r => Keep(r, v => v == "two-line")).Where(r => r.Truth.Count > 0))
                     twoLine.TryAdd(r.Image, r);
                 int unlisted = results.Sum(r => r.Truth.Count(t => audit.Verdict(Path.GetRelativePath(root, r.Image), t) == null));
