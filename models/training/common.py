@@ -97,8 +97,18 @@ def strata_images(repo=REPO):
                 continue
             parts = p[0].split("/")
             if len(parts) == 4 and parts[0] == "train" and parts[2] == "images":
-                seen.add((parts[1], os.path.splitext(parts[3])[0]))
+                seen |= same_photo(parts[1], os.path.splitext(parts[3])[0])
     return seen
+
+
+def same_photo(subset, name):
+    """(subset, name) of a picture and of its copy in the other Open Images set: `openimages-lp-useu/oi_ID` is `openimages/ID`
+    resized, so excluding one must exclude both."""
+    if subset == "openimages":
+        return {(subset, name), ("openimages-lp-useu", "oi_" + name)}
+    if subset == "openimages-lp-useu" and name.startswith("oi_"):
+        return {(subset, name), ("openimages", name[3:])}
+    return {(subset, name)}
 
 
 def original_openimages_ids(repo=REPO):

@@ -43,6 +43,15 @@ public static class Datasets
         return byImage.Select(kv => new AnnotatedImage(kv.Key, kv.Value)).ToList();
     }
 
+    /// <summary>"SET/NAME" of a training picture and of its copy in the other Open Images set: `openimages-lp-useu/oi_ID` is
+    /// `openimages/ID` resized, so leaving one out of training must leave out both (models/training's common.same_photo says the same).</summary>
+    public static IEnumerable<string> SamePhoto(string set, string name)
+    {
+        yield return set + "/" + name;
+        if (set == "openimages") yield return "openimages-lp-useu/oi_" + name;
+        else if (set == "openimages-lp-useu" && name.StartsWith("oi_", StringComparison.Ordinal)) yield return "openimages/" + name[3..];
+    }
+
     /// <summary>The lines of a stratum list as written ("PATH x y w h", PATH as listed), without opening any photo.</summary>
     public static IEnumerable<(string Path, BoxF Box)> StratumEntries(string listFile)
     {

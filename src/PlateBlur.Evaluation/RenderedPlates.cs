@@ -112,14 +112,17 @@ public static class RenderedPlates
             var rng = new Random(seed ^ StableHash(rel));
             using var rgba = LoadUpright(image.Image);
             var boxes = new List<BoxF>();
+            // How each plate was lit is read before any plate is painted out (painted out, its box is lit like the bumper around it).
+            var lit = image.Plates.Select(p => MeanLuminance(rgba, p)).ToList();
             foreach (var plate in image.Plates) PaintOut(rgba, plate);
-            foreach (var plate in image.Plates)
+            for (int k = 0; k < image.Plates.Count; k++)
             {
+                var plate = image.Plates[k];
                 var format = pool[rng.Next(pool.Count)];
                 formats?.Add(format.Name);
                 double? yawDegrees = yaw is { } range ? range.Min + rng.NextDouble() * (range.Max - range.Min) : null;
                 if (yawDegrees is { } yd) yaws?.Add(yd);
-                boxes.Add(Paste(rgba, plate, source.PlateWidthMm, format, rng, typeface, moved, draw: !paintOutOnly, yawDegrees: yawDegrees));
+                boxes.Add(Paste(rgba, plate, source.PlateWidthMm, format, rng, typeface, moved, draw: !paintOutOnly, yawDegrees: yawDegrees, plateLuminance: lit[k]));
             }
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using (var file = File.Create(target))
@@ -161,16 +164,18 @@ public static class RenderedPlates
                 if (plan.All(p => p.Draw >= twoLineShare + turnedShare)) continue;
                 using var rgba = TryLoadUpright(image.Image);
                 if (rgba == null) continue; // a training picture that does not decode is left out
+                var lit = plan.Select(p => MeanLuminance(rgba, p.Box)).ToList(); // read before painting out (see the strata above)
                 foreach (var p in plan.Where(p => p.Draw < twoLineShare + turnedShare)) PaintOut(rgba, p.Box);
                 var boxes = new List<BoxF>();
-                foreach (var (box, draw) in plan)
+                for (int k = 0; k < plan.Count; k++)
                 {
+                    var (box, draw) = plan[k];
                     if (draw >= twoLineShare + turnedShare) { boxes.Add(box); kept++; continue; }
                     bool twoLine = draw < twoLineShare;
                     var pool = twoLine ? Formats : OneLineFormats;
                     var format = pool[rng.Next(pool.Count)];
                     boxes.Add(Paste(rgba, box, 450f, format, rng, typeface,
-                        yawDegrees: twoLine ? null : rng.NextDouble() * 70));
+                        yawDegrees: twoLine ? null : rng.NextDouble() * 70, plateLuminance: lit[k]));
                     replaced++;
                 }
                 using (var file = File.Create(Path.Combine(imagesOut, name + ".jpg")))
@@ -253,13 +258,14 @@ public static class RenderedPlates
     /// without a plate), and the random numbers drawn are the same as when drawing. <paramref name="yawDegrees"/>: the plate turned about its vertical axis by that angle and seen in perspective from
     /// four plate widths away (its width shrinks by the cosine, its far side is shorter), instead of the default slight turn.</remarks>
     public static BoxF Paste(SKBitmap bmp, BoxF plate, float sourcePlateMm, Format format, Random rng, SKTypeface typeface, bool moved = false, bool draw = true,
-        double? yawDegrees = null)
+        double? yawDegrees = null, float? plateLuminance = null)
     {
         // Size: the new plate's width in pixels is what its millimetres would be at the original plate's scale.
         float scale = plate.W / sourcePlateMm;
         float tw = Math.Max(12, format.WidthMm * scale), th = tw * format.HeightMm / format.WidthMm;
-        // Light: the original plate's mean luminance says how it was lit (plates are bright reflectors).
-        float lum = MeanLuminance(bmp, plate);
+        // Light: the original plate's mean luminance says how it was lit (plates are bright reflectors). Callers that paint the plate
+        // out first pass it as it was before (until round 11 it was read after, so every plate was lit like the bumper around it).
+        float lum = plateLuminance ?? MeanLuminance(bmp, plate);
         float gain = Math.Clamp(lum / 175f, 0.22f, 1.15f) * (0.9f + 0.2f * (float)rng.NextDouble());
 
         // The plate picture, drawn at about twice its final size and brought down by the warp.

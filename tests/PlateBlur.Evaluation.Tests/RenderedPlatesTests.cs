@@ -97,4 +97,37 @@ public class RenderedPlatesTests
         // Nothing rendered: no photo written.
         Assert.Equal((0, 0, 0), RenderedPlates.BuildTraining(Path.Combine(dir.Path, "train"), ["cars"], Out("c"), 11, 0, 0, exclude));
     }
+    [Fact]
+    public void A_rendered_plate_is_lit_like_the_plate_it_replaces_not_like_the_bumper_around_it()
+    {
+        // A white plate on a dark bumper, and a dark plate on a white bumper: after painting out, each box holds the bumper's tone;
+        // the rendered plate must take the original plate's light.
+        double Rendered(byte plate, byte bumper)
+        {
+            using var dir = TestEnv.TempDir();
+            string photos = Path.Combine(dir.Path, "photos");
+            Directory.CreateDirectory(photos);
+            using (var bmp = new SKBitmap(640, 480))
+            {
+                bmp.Erase(new SKColor(bumper, bumper, bumper));
+                using (var canvas = new SKCanvas(bmp))
+                using (var paint = new SKPaint { Color = new SKColor(plate, plate, plate) })
+                    canvas.DrawRect(230, 220, 180, 40, paint);
+                using var f = File.Create(Path.Combine(photos, "car.png"));
+                bmp.Encode(f, SKEncodedImageFormat.Png, 100);
+            }
+            File.WriteAllText(Path.Combine(photos, "car.txt"), "car.png\t230\t220\t180\t40\tX\n");
+            var built = RenderedPlates.Build([new RenderedPlates.Source(photos, 520)], Path.Combine(dir.Path, "out"), seed: 4, oneLine: true);
+            var box = Assert.Single(Assert.Single(built).Plates);
+            using var result = SKBitmap.Decode(built[0].Image);
+            double sum = 0; int n = 0;
+            for (int y = (int)(box.Y + box.H * 0.3); y < box.Y + box.H * 0.7; y++)
+                for (int x = (int)(box.X + box.W * 0.3); x < box.X + box.W * 0.7; x++) { var c = result.GetPixel(x, y); sum += (c.Red + c.Green + c.Blue) / 3.0; n++; }
+            return sum / n;
+        }
+        double litPlate = Rendered(plate: 235, bumper: 30), darkPlate = Rendered(plate: 40, bumper: 230);
+        // The plate's centre (background and characters) follows the original plate: bright on the dark car, dark on the white one.
+        Assert.True(litPlate > 2 * darkPlate, $"lit plate {litPlate:0}, dark plate {darkPlate:0}");
+        Assert.InRange(darkPlate, 0, 90);
+    }
 }

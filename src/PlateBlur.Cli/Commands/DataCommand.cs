@@ -10,11 +10,13 @@ public static class DataCommand
 {
     public const string DirVariable = "PLATEBLUR_DATA_DIR";
 
-    /// <summary>"SET/NAME" of every photo the strata lists name (paths train/SET/images/FILE): never rendered for training.</summary>
+    /// <summary>"SET/NAME" of every photo the strata lists name (paths train/SET/images/FILE), and of its copy in the other Open
+    /// Images set (<see cref="PlateBlur.Evaluation.Datasets.SamePhoto"/>): never rendered for training.</summary>
     public static HashSet<string> StrataPhotos(string strataDir) =>
         Directory.GetFiles(strataDir, "*.txt").SelectMany(PlateBlur.Evaluation.Datasets.StratumEntries).Select(e => e.Path.Split('/'))
             .Where(p => p.Length == 4 && p[0] == "train" && p[2] == "images")
-            .Select(p => p[1] + "/" + Path.GetFileNameWithoutExtension(p[3])).ToHashSet(StringComparer.Ordinal);
+            .SelectMany(p => PlateBlur.Evaluation.Datasets.SamePhoto(p[1], Path.GetFileNameWithoutExtension(p[3])))
+            .ToHashSet(StringComparer.Ordinal);
 
     private static string? FindRepoRoot()
     {
