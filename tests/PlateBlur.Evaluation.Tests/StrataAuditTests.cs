@@ -18,10 +18,12 @@ public class StrataAuditTests
     {
         var audit = StrataAudit.Load(Dir) ?? throw new FileNotFoundException("tests/strata/audit.tsv is missing");
         var boxes = Boxes().ToList();
-        Assert.Equal(498, boxes.Count);
+        Assert.Equal(467, boxes.Count);
         var unjudged = boxes.Where(b => audit.Verdict(b.Path, b.Box) == null).Select(b => $"{b.List}: {b.Path} {b.Box}").ToList();
         Assert.True(unjudged.Count == 0, "not in audit.tsv: " + string.Join("; ", unjudged.Take(5)));
-        Assert.Equal(461, audit.Count);
+        // And nothing else: a box the lists no longer name (round 11 dropped the resized copies and rebuilt the night list) is not kept.
+        Assert.Equal(boxes.Select(b => (b.Path, b.Box)).Distinct().Count(), audit.Count);
+        Assert.Equal(421, audit.Count);
     }
 
     [Fact]
@@ -37,5 +39,34 @@ public class StrataAuditTests
         Assert.False(StrataAudit.Protects("not-registration"));
         Assert.True(StrataAudit.Protects("plate-unreadable"));
         Assert.True(StrataAudit.Protects(null));
+    }
+    [Fact]
+    public void No_photo_is_listed_twice_under_two_names()
+    {
+        // openimages-lp-useu/oi_ID is openimages/ID resized: listing both counted its plates twice, and the two names could fall into
+        // different halves (a photo tuned on and reported at once). The lists keep only the openimages/ original.
+        var listed = Boxes().Select(b => b.Path.Split('/')).Where(p => p.Length == 4 && p[0] == "train" && p[2] == "images")
+            .Select(p => p[1] + "/" + System.IO.Path.GetFileNameWithoutExtension(p[3])).ToHashSet(StringComparer.Ordinal);
+        var copies = listed.Where(k => Datasets.SamePhoto(k.Split('/')[0], k.Split('/')[1]).Skip(1).Any(listed.Contains)).ToList();
+        Assert.True(copies.Count == 0, "listed under two names: " + string.Join(", ", copies.Take(5)));
+        Assert.Equal(["openimages/abc", "openimages-lp-useu/oi_abc"], Datasets.SamePhoto("openimages", "abc"));
+        Assert.Equal(["openimages-lp-useu/oi_abc", "openimages/abc"], Datasets.SamePhoto("openimages-lp-useu", "oi_abc"));
+        Assert.Equal(["roboflow-mit/abc"], Datasets.SamePhoto("roboflow-mit", "abc"));
+    }
+
+    [Fact]
+    public void The_night_list_is_the_photos_a_person_judged_taken_in_low_light()
+    {
+        // tests/strata/light.tsv: every held-out photo darker than mean luminance 110, judged by eye (night, indoor-dark, indoor-lit,
+        // day, unsure). The night stratum lists exactly the plates of the photos judged `night` or `indoor-dark`.
+        var light = File.ReadLines(System.IO.Path.Combine(Dir, "light.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'))
+            .ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
+        Assert.Equal(568, light.Count);
+        Assert.All(light.Values, v => Assert.Contains(v, new[] { "night", "indoor-dark", "indoor-lit", "day", "unsure" }));
+        var night = Boxes().Where(b => b.List == "night").Select(b => b.Path).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(light.Where(kv => kv.Value is "night" or "indoor-dark").Select(kv => kv.Key).Order(StringComparer.Ordinal),
+            night.Order(StringComparer.Ordinal));
+        // Nothing judged daylight is in it (the old rule, mean luminance < 60, took about half of its photos from daylight).
+        Assert.DoesNotContain(night, p => light[p] == "day");
     }
 }

@@ -118,7 +118,7 @@ public class PhotoSearchTests(ModelFixture model, ITestOutputHelper log) : IClas
     {
         var a = model.Anonymizer;
         var redaction = a.Options.RedactionOptions();
-        foreach (var (stratum, plates) in new[] { ("close-up", 43), ("night", 22) })
+        foreach (var (stratum, plates) in new[] { ("close-up", 41), ("night", 25) })
         {
             var images = Datasets.LoadStratum(Path.Combine(TestEnv.RepoRoot, "tests", "strata", stratum + ".txt"), TestEnv.SharedDir!)
                 .Where(i => Datasets.StratumHalf(Path.GetRelativePath(TestEnv.SharedDir!, i.Image)) == Datasets.TuningHalf).ToList();
