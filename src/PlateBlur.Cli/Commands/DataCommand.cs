@@ -98,7 +98,7 @@ public static class DataCommand
                 int total = setList.Sum(x => Directory.Exists(Path.Combine(root, x, "images")) ? Directory.GetFiles(Path.Combine(root, x, "images")).Length : 0);
                 var (photos, replaced, kept) = PlateBlur.Evaluation.RenderedPlates.BuildTraining(root, setList, r.GetValue(outDir)!, s, a, b, exclude,
                     new LineProgress("render-train", total));
-                Console.WriteLine($"{r.GetValue(outDir)}: {photos} photos written, {replaced} plates rendered, {kept} kept; {exclude.Count} strata photos left out");
+                Console.WriteLine($"{r.GetValue(outDir)}: {photos} photos written, {replaced} plates rendered, {kept} kept; {exclude.Count} picture names left out (the strata photos and their copies in the other Open Images set)");
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException)
