@@ -213,6 +213,6 @@ public class RenderedTwoLineTests(ModelFixture model, ITestOutputHelper log) : I
         Assert.True(holder.CoverageRecall >= 0.25, $"the empty holders are covered {holder.CoverageRecall:P2}: less context than measured (45 %)");
         Assert.True(bare.CoverageRecall <= 0.12, $"{bare.CoverageRecall:P2} of the moved boxes are covered with no plate in them");
         Assert.True(inPlace.CoverageRecall >= 0.97, $"rendered two-line plates in their holders covered {inPlace.CoverageRecall:P2}");
-        Assert.True(moved.CoverageRecall >= 0.90, $"rendered two-line plates beside their holders covered {moved.CoverageRecall:P2}");
+        Assert.True(moved.CoverageRecall >= 0.95, $"rendered two-line plates beside their holders covered {moved.CoverageRecall:P2}");
     }
 }
