@@ -18,7 +18,7 @@ public class ChaosTests(ITestOutputHelper output)
         int n = int.TryParse(Environment.GetEnvironmentVariable("PLATEBLUR_CHAOS_N"), out int v) ? v : 12;
         string? logs = Environment.GetEnvironmentVariable("PLATEBLUR_CHAOS_LOGS") is { Length: > 0 } l ? Directory.CreateDirectory(l).FullName : null;
         // The deadline only catches a file that never finishes (a lost one hangs for ever). On this 2-core machine 12 files took
-        // 130–409 s over 13 CI runs, the slow ones while other test projects ran beside it; 6 min failed one run for no fault of
+        // the test 2–7 min over 13 local CI runs (set-up included), the slow ones on a loaded machine; 6 min failed one run (409 s) for no fault of
         // the pipeline, so 12 files get 10 min.
         var result = await new ChaosRun(new ChaosRun.Settings(n, Deadline: TimeSpan.FromMinutes(n <= 12 ? 10 : 25), LogDir: logs)).RunAsync();
         output.WriteLine(result.Table);
