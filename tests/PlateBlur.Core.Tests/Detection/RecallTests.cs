@@ -48,7 +48,7 @@ public class CloseUpTests(ModelFixture model, ITestOutputHelper log) : IClassFix
     public void Coarse_pass_covers_plates_that_fill_the_picture()
     {
         var images = Datasets.LoadStratum(Path.Combine(TestEnv.RepoRoot, "tests", "strata", "close-up.txt"), TestEnv.SharedDir!);
-        Assert.Equal(79, images.Sum(i => i.Plates.Count));
+        Assert.Equal(76, images.Sum(i => i.Plates.Count));
         var a = model.Anonymizer;
         var redaction = a.Options.RedactionOptions();
         double Coverage(int coarseSide)
