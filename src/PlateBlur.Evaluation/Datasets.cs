@@ -43,6 +43,14 @@ public static class Datasets
         return byImage.Select(kv => new AnnotatedImage(kv.Key, kv.Value)).ToList();
     }
 
+    /// <summary>The training picture a strata list's path names ("train/SET/images/FILE" gives SET and FILE without its extension),
+    /// or null for a path outside the training sets.</summary>
+    public static (string Set, string Name)? TrainingPicture(string listedPath)
+    {
+        var p = listedPath.Split('/');
+        return p.Length == 4 && p[0] == "train" && p[2] == "images" ? (p[1], Path.GetFileNameWithoutExtension(p[3])) : null;
+    }
+
     /// <summary>"SET/NAME" of a training picture and of its copy in the other Open Images set: `openimages-lp-useu/oi_ID` is
     /// `openimages/ID` resized, so leaving one out of training must leave out both (models/training's common.same_photo says the same).</summary>
     public static IEnumerable<string> SamePhoto(string set, string name)

@@ -97,6 +97,7 @@ public class RenderedPlatesTests
         // Nothing rendered: no photo written.
         Assert.Equal((0, 0, 0), RenderedPlates.BuildTraining(Path.Combine(dir.Path, "train"), ["cars"], Out("c"), 11, 0, 0, exclude));
     }
+
     [Fact]
     public void A_rendered_plate_is_lit_like_the_plate_it_replaces_not_like_the_bumper_around_it()
     {

@@ -40,18 +40,21 @@ public class StrataAuditTests
         Assert.True(StrataAudit.Protects("plate-unreadable"));
         Assert.True(StrataAudit.Protects(null));
     }
+
     [Fact]
     public void No_photo_is_listed_twice_under_two_names()
     {
         // openimages-lp-useu/oi_ID is openimages/ID resized: listing both counted its plates twice, and the two names could fall into
         // different halves (a photo tuned on and reported at once). The lists keep only the openimages/ original.
-        var listed = Boxes().Select(b => b.Path.Split('/')).Where(p => p.Length == 4 && p[0] == "train" && p[2] == "images")
-            .Select(p => p[1] + "/" + System.IO.Path.GetFileNameWithoutExtension(p[3])).ToHashSet(StringComparer.Ordinal);
-        var copies = listed.Where(k => Datasets.SamePhoto(k.Split('/')[0], k.Split('/')[1]).Skip(1).Any(listed.Contains)).ToList();
+        var pictures = Boxes().Select(b => Datasets.TrainingPicture(b.Path)).OfType<(string Set, string Name)>().Distinct().ToList();
+        var listed = pictures.Select(t => t.Set + "/" + t.Name).ToHashSet(StringComparer.Ordinal);
+        var copies = pictures.Where(t => Datasets.SamePhoto(t.Set, t.Name).Skip(1).Any(listed.Contains)).Select(t => t.Set + "/" + t.Name).ToList();
         Assert.True(copies.Count == 0, "listed under two names: " + string.Join(", ", copies.Take(5)));
         Assert.Equal(["openimages/abc", "openimages-lp-useu/oi_abc"], Datasets.SamePhoto("openimages", "abc"));
         Assert.Equal(["openimages-lp-useu/oi_abc", "openimages/abc"], Datasets.SamePhoto("openimages-lp-useu", "oi_abc"));
         Assert.Equal(["roboflow-mit/abc"], Datasets.SamePhoto("roboflow-mit", "abc"));
+        Assert.Equal(("openimages", "abc"), Datasets.TrainingPicture("train/openimages/images/abc.jpg"));
+        Assert.Null(Datasets.TrainingPicture("openalpr-eu/eu1.jpg"));
     }
 
     [Fact]

@@ -13,9 +13,9 @@ public static class DataCommand
     /// <summary>"SET/NAME" of every photo the strata lists name (paths train/SET/images/FILE), and of its copy in the other Open
     /// Images set (<see cref="PlateBlur.Evaluation.Datasets.SamePhoto"/>): never rendered for training.</summary>
     public static HashSet<string> StrataPhotos(string strataDir) =>
-        Directory.GetFiles(strataDir, "*.txt").SelectMany(PlateBlur.Evaluation.Datasets.StratumEntries).Select(e => e.Path.Split('/'))
-            .Where(p => p.Length == 4 && p[0] == "train" && p[2] == "images")
-            .SelectMany(p => PlateBlur.Evaluation.Datasets.SamePhoto(p[1], Path.GetFileNameWithoutExtension(p[3])))
+        Directory.GetFiles(strataDir, "*.txt").SelectMany(PlateBlur.Evaluation.Datasets.StratumEntries)
+            .Select(e => PlateBlur.Evaluation.Datasets.TrainingPicture(e.Path)).OfType<(string Set, string Name)>()
+            .SelectMany(t => PlateBlur.Evaluation.Datasets.SamePhoto(t.Set, t.Name))
             .ToHashSet(StringComparer.Ordinal);
 
     private static string? FindRepoRoot()
