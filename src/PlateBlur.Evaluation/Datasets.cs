@@ -28,15 +28,20 @@ public static class Datasets
     };
 
     /// <summary>A photo stratum (tests/strata/NAME.txt): one plate per line, "PATH x y w h" in pixels, PATH relative to
-    /// <paramref name="root"/> (the shared data folder). Only the listed plates count; '#' starts a comment, also after a plate.</summary>
+    /// <paramref name="root"/> (the shared data folder), or, when it starts with "./", to the list's own folder (photos kept with the
+    /// lists, tests/strata/photos). Only the listed plates count; '#' starts a comment, also after a plate.</summary>
     public static List<AnnotatedImage> LoadStratum(string listFile, string root)
     {
         var byImage = new SortedDictionary<string, List<BoxF>>(StringComparer.Ordinal);
         foreach (var (path, box) in StratumEntries(listFile))
         {
-            string image = Path.GetFullPath(Path.Combine(root, path));
-            if (!image.StartsWith(Path.GetFullPath(root), StringComparison.Ordinal)) throw new InvalidDataException($"{listFile}: '{path}' leaves the data folder.");
-            if (!File.Exists(image)) throw new FileNotFoundException($"{listFile}: {image} is missing (is the data folder {root} complete?).");
+            bool beside = path.StartsWith("./", StringComparison.Ordinal);
+            string folder = Path.GetFullPath(beside ? Path.GetDirectoryName(Path.GetFullPath(listFile))! : root);
+            string image = Path.GetFullPath(Path.Combine(folder, beside ? path[2..] : path));
+            if (!image.StartsWith(folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new InvalidDataException($"{listFile}: '{path}' leaves {(beside ? "the list's folder" : "the data folder")}.");
+            if (!File.Exists(image)) throw new FileNotFoundException(beside ? $"{listFile}: {image} is missing."
+                : $"{listFile}: {image} is missing (is the data folder {root} complete?).");
             if (!byImage.TryGetValue(image, out var list)) byImage[image] = list = [];
             list.Add(box);
         }
@@ -69,6 +74,16 @@ public static class Datasets
             if (f.Length != 5) throw new InvalidDataException($"{listFile}: expected 'path x y w h', got '{line}'.");
             yield return (f[0], new BoxF(F(f[1]), F(f[2]), F(f[3]), F(f[4])));
         }
+    }
+
+    /// <summary>The path a strata list in <paramref name="listDir"/> names <paramref name="image"/> by: "./…" for a photo kept in that
+    /// folder, else relative to <paramref name="root"/> (the shared data folder). The key of its half and of its audit verdicts, the
+    /// same wherever the repository and the data lie.</summary>
+    public static string ListedPath(string image, string root, string listDir)
+    {
+        string beside = Path.GetRelativePath(Path.GetFullPath(listDir), Path.GetFullPath(image));
+        return (beside.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(beside)
+            ? Path.GetRelativePath(root, image) : "./" + beside).Replace('\\', '/');
     }
 
     /// <summary>Which half of the photo strata a photo belongs to: "tuning" (settings may be chosen on it) or "report" (quoted, never

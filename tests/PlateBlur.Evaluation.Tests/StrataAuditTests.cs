@@ -18,12 +18,12 @@ public class StrataAuditTests
     {
         var audit = StrataAudit.Load(Dir) ?? throw new FileNotFoundException("tests/strata/audit.tsv is missing");
         var boxes = Boxes().ToList();
-        Assert.Equal(467, boxes.Count);
+        Assert.Equal(474, boxes.Count);
         var unjudged = boxes.Where(b => audit.Verdict(b.Path, b.Box) == null).Select(b => $"{b.List}: {b.Path} {b.Box}").ToList();
         Assert.True(unjudged.Count == 0, "not in audit.tsv: " + string.Join("; ", unjudged.Take(5)));
         // And nothing else: a box the lists no longer name (round 11 dropped the resized copies and rebuilt the night list) is not kept.
         Assert.Equal(boxes.Select(b => (b.Path, b.Box)).Distinct().Count(), audit.Count);
-        Assert.Equal(421, audit.Count);
+        Assert.Equal(428, audit.Count);
     }
 
     [Fact]
@@ -64,12 +64,43 @@ public class StrataAuditTests
         // day, unsure). The night stratum lists exactly the plates of the photos judged `night` or `indoor-dark`.
         var light = File.ReadLines(System.IO.Path.Combine(Dir, "light.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'))
             .ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
-        Assert.Equal(568, light.Count);
+        Assert.Equal(575, light.Count);
         Assert.All(light.Values, v => Assert.Contains(v, new[] { "night", "indoor-dark", "indoor-lit", "day", "unsure" }));
         var night = Boxes().Where(b => b.List == "night").Select(b => b.Path).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(light.Where(kv => kv.Value is "night" or "indoor-dark").Select(kv => kv.Key).Order(StringComparer.Ordinal),
             night.Order(StringComparer.Ordinal));
         // Nothing judged daylight is in it (the old rule, mean luminance < 60, took about half of its photos from daylight).
         Assert.DoesNotContain(night, p => light[p] == "day");
+        // 47 plates of the held-out photos and 7 of the CCPD night photos kept with the lists (tests/strata/photos, round 12).
+        Assert.Equal(54, Boxes().Count(b => b.List == "night"));
+        Assert.Equal(7, night.Count(p => p.StartsWith("./photos/ccpd/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_path_starting_with_dot_slash_names_a_photo_kept_beside_the_lists_and_cannot_leave_that_folder()
+    {
+        using var shared = TestEnv.TempDir();
+        using var lists = TestEnv.TempDir();
+        Directory.CreateDirectory(System.IO.Path.Combine(shared.Path, "train"));
+        Directory.CreateDirectory(System.IO.Path.Combine(lists.Path, "photos"));
+        string there = System.IO.Path.Combine(shared.Path, "train", "a.png"), here = System.IO.Path.Combine(lists.Path, "photos", "b.png");
+        File.WriteAllBytes(there, [1]); // the loader only names the photos; nothing is decoded here
+        File.WriteAllBytes(here, [2]);
+        string list = System.IO.Path.Combine(lists.Path, "s.txt");
+        File.WriteAllLines(list, ["train/a.png 0 0 2 2", "./photos/b.png 1 1 2 2 # kept beside the list"]);
+        var images = Datasets.LoadStratum(list, shared.Path);
+        Assert.Equal(new[] { there, here }.Order(StringComparer.Ordinal), images.Select(i => i.Image).Order(StringComparer.Ordinal));
+        Assert.Equal([1, 1], images.Select(i => i.Plates.Count));
+        // The name each is listed by, whatever folders the data and the lists lie in: the key of its half and of the audit.
+        Assert.Equal("train/a.png", Datasets.ListedPath(there, shared.Path, lists.Path));
+        Assert.Equal("./photos/b.png", Datasets.ListedPath(here, shared.Path, lists.Path));
+        foreach (var bad in new[] { "./../s.txt 0 0 1 1", "../x.png 0 0 1 1" })
+        {
+            File.WriteAllLines(list, [bad]);
+            var e = Assert.Throws<InvalidDataException>(() => Datasets.LoadStratum(list, shared.Path));
+            Assert.Contains("leaves", e.Message);
+        }
+        File.WriteAllLines(list, ["./photos/missing.png 0 0 1 1"]);
+        Assert.Contains("missing", Assert.Throws<FileNotFoundException>(() => Datasets.LoadStratum(list, shared.Path)).Message);
     }
 }

@@ -17,8 +17,10 @@ Each stratum lists plates (not images) by rules on the labelled box, measured on
 A photo is listed once: an `openimages-lp-useu/oi_ID` photo whose Open Images ID is also a held-out `openimages/ID` photo is the same
 photo resized (194 such pairs), so only the `openimages/` original is used (before round 11 both were listed, so their plates counted
 twice and a pair could fall into both halves of a stratum).
+Besides the held-out training photos, the photos kept in tests/strata/photos (its README: seven CCPD night photos, MIT, added in
+round 12 because the held-out photos hold only 47 night plates) go through the same rules; they are listed as `./photos/<file>`.
 Output: tests/strata/NAME.txt, one plate per line: `train/<set>/images/<file> x y w h` (pixels, top-left origin), paths relative
-to the shared data folder. Usage: /usr/bin/python3 tests/strata/build.py /path/to/shared
+to the shared data folder, or `./photos/<file> x y w h`, relative to tests/strata. Usage: /usr/bin/python3 tests/strata/build.py /path/to/shared
 """
 import os, sys
 import cv2
@@ -73,6 +75,26 @@ for ds in ["openimages", "openimages-lp-useu"]:
                 strata["two-line"].append(entry)
             if light.get(f"train/{ds}/images/{f}") in ("night", "indoor-dark"):
                 strata["night"].append(entry)
+
+# The photos kept beside the lists (tests/strata/photos, see its README: small, permissively licensed, not in the shared data), named
+# "./photos/<file>" and put through the same rules (two-line stays Open Images only).
+for line in open(os.path.join(here, "photos", "boxes.txt")):
+    p = line.split("#")[0].split()
+    if not p:
+        continue
+    listed = "./photos/" + p[0]
+    img = cv2.imread(os.path.join(here, "photos", p[0]))
+    h, w = img.shape[:2]
+    x0, y0, bw, bh = (int(v) for v in p[1:5])
+    hsv = cv2.cvtColor(img[y0:y0 + bh, x0:x0 + bw], cv2.COLOR_BGR2HSV)
+    yellow = float(((hsv[..., 0] >= 15) & (hsv[..., 0] <= 35) & (hsv[..., 1] >= 90) & (hsv[..., 2] >= 90)).mean())
+    entry = f"{listed} {x0} {y0} {bw} {bh}"
+    if 0.5 <= bw / w <= 0.9:
+        strata["close-up"].append(entry)
+    if yellow >= 0.35:
+        strata["yellow"].append(entry)
+    if light.get(listed) in ("night", "indoor-dark"):
+        strata["night"].append(entry)
 
 for name, lines in strata.items():
     with open(os.path.join(here, name + ".txt"), "w") as out:

@@ -129,7 +129,9 @@ public static class EvalCommand
             else images = Datasets.LoadStratum(list, root);
             var results = PhotoEvaluator.Run(images, anonymizer.Scanner, options, new LineProgress($"eval {name}", images.Count));
             // Each stratum is scored on its report half (quoted), its tuning half (settings may be chosen on it) and both.
-            string HalfOf(ImageResult x) => Datasets.StratumHalf(Path.GetRelativePath(listRoot, x.Image));
+            // A photo's name as the list gives it (relative to the shared folder, or "./photos/…" for those kept with the lists).
+            string Listed(ImageResult x) => rendered ? Path.GetRelativePath(listRoot, x.Image).Replace('\\', '/') : Datasets.ListedPath(x.Image, root, dir);
+            string HalfOf(ImageResult x) => Datasets.StratumHalf(Listed(x));
             // Rows per half at the threshold in use, and the same halves kept for the threshold sweep.
             void Score(string row, IReadOnlyList<ImageResult> scored)
             {
@@ -145,11 +147,11 @@ public static class EvalCommand
             if (audit != null && !rendered)
             {
                 ImageResult Keep(ImageResult r, Func<string?, bool> keep) =>
-                    r with { Truth = r.Truth.Where(t => keep(audit.Verdict(Path.GetRelativePath(root, r.Image), t))).ToList() };
+                    r with { Truth = r.Truth.Where(t => keep(audit.Verdict(Listed(r), t))).ToList() };
                 Score($"{name}, audited", results.Select(r => Keep(r, StrataAudit.Protects)).ToList());
                 foreach (var r in results.Select(r => Keep(r, v => v == "two-line")).Where(r => r.Truth.Count > 0))
                     twoLine.TryAdd(r.Image, r);
-                int unlisted = results.Sum(r => r.Truth.Count(t => audit.Verdict(Path.GetRelativePath(root, r.Image), t) == null));
+                int unlisted = results.Sum(r => r.Truth.Count(t => audit.Verdict(Listed(r), t) == null));
                 if (unlisted > 0) Console.Error.WriteLine($"eval {name}: {unlisted} labelled boxes are not in {dir}/audit.tsv (counted as plates)");
             }
             WriteGallery(Path.Combine(o, $"missed-{name}.png"), results, options.EffectiveThreshold, redaction);
@@ -157,7 +159,7 @@ public static class EvalCommand
             // The same misses as text, with their half, so a change can be judged on the tuning half's misses alone; and every plate
             // with the merged detection that overlaps it most, to study the labels themselves (offsets, boxes on no plate).
             string Plate(ImageResult r, Core.Detection.BoxF t, double coverage) => string.Format(inv, "{0}\t{1}\t{2:0}\t{3:0}\t{4:0}\t{5:0}\t{6:0.000}",
-                HalfOf(r), Path.GetRelativePath(listRoot, r.Image), t.X, t.Y, t.W, t.H, coverage);
+                HalfOf(r), Listed(r), t.X, t.Y, t.W, t.H, coverage);
             await File.WriteAllLinesAsync(Path.Combine(o, $"missed-{name}.tsv"),
                 new[] { "half\tphoto\tx\ty\tw\th\tcoverage\tnearest score" }.Concat(PhotoEvaluator.Missed(results, options.EffectiveThreshold, redaction)
                     .Select(m => Plate(m.Image, m.Truth, m.Coverage) + "\t" + (m.Nearest is { } n ? n.Score.ToString("0.000", inv) : "none"))), ct);
@@ -170,7 +172,7 @@ public static class EvalCommand
         if (twoLine.Count > 0)
         {
             var all = twoLine.Values.OrderBy(r => r.Image, StringComparer.Ordinal).ToList();
-            string HalfOfShared(ImageResult x) => Datasets.StratumHalf(Path.GetRelativePath(root, x.Image));
+            string HalfOfShared(ImageResult x) => Datasets.StratumHalf(Datasets.ListedPath(x.Image, root, dir));
             foreach (var half in new[] { Datasets.ReportHalf, Datasets.TuningHalf, "both" })
                 rows.Add(("two-line plates of all strata, audited", half, PhotoEvaluator.Score(all.Where(x => half == "both" || HalfOfShared(x) == half).ToList(), options.EffectiveThreshold, redaction)));
         }
