@@ -37,6 +37,23 @@ for line in open(os.path.join(here, "light.tsv")):
         light[f[0]] = f[1]
 
 strata = {"close-up": [], "yellow": [], "two-line": [], "night": []}
+
+
+def classify(listed, img, x0, y0, bw, bh, two_line_rule):
+    """Puts the plate at (x0, y0, bw, bh) of the photo `listed` (its name in the lists) into every stratum whose rule it meets."""
+    hsv = cv2.cvtColor(img[y0:y0 + bh, x0:x0 + bw], cv2.COLOR_BGR2HSV)
+    yellow = float(((hsv[..., 0] >= 15) & (hsv[..., 0] <= 35) & (hsv[..., 1] >= 90) & (hsv[..., 2] >= 90)).mean())
+    entry = f"{listed} {x0} {y0} {bw} {bh}"
+    if 0.5 <= bw / img.shape[1] <= 0.9:
+        strata["close-up"].append(entry)
+    if yellow >= 0.35:
+        strata["yellow"].append(entry)
+    if two_line_rule and bw / bh <= 1.6 and bh >= 16:
+        strata["two-line"].append(entry)
+    if light.get(listed) in ("night", "indoor-dark"):
+        strata["night"].append(entry)
+
+
 held_out_oi = set()
 for ds in ["openimages", "openimages-lp-useu"]:
     d = os.path.join(shared, "train", ds)
@@ -63,18 +80,7 @@ for ds in ["openimages", "openimages-lp-useu"]:
             x1, y1 = min(w, round((cx + bw / 2) * w)), min(h, round((cy + bh / 2) * h))
             if x1 - x0 < 2 or y1 - y0 < 2:
                 continue
-            crop = img[y0:y1, x0:x1]
-            hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)
-            yellow = float(((hsv[..., 0] >= 15) & (hsv[..., 0] <= 35) & (hsv[..., 1] >= 90) & (hsv[..., 2] >= 90)).mean())
-            entry = f"train/{ds}/images/{f} {x0} {y0} {x1 - x0} {y1 - y0}"
-            if 0.5 <= (x1 - x0) / w <= 0.9:
-                strata["close-up"].append(entry)
-            if yellow >= 0.35:
-                strata["yellow"].append(entry)
-            if ds == "openimages" and (x1 - x0) / (y1 - y0) <= 1.6 and y1 - y0 >= 16:
-                strata["two-line"].append(entry)
-            if light.get(f"train/{ds}/images/{f}") in ("night", "indoor-dark"):
-                strata["night"].append(entry)
+            classify(f"train/{ds}/images/{f}", img, x0, y0, x1 - x0, y1 - y0, two_line_rule=ds == "openimages")
 
 # The photos kept beside the lists (tests/strata/photos, see its README: small, permissively licensed, not in the shared data), named
 # "./photos/<file>" and put through the same rules (two-line stays Open Images only).
@@ -82,19 +88,7 @@ for line in open(os.path.join(here, "photos", "boxes.txt")):
     p = line.split("#")[0].split()
     if not p:
         continue
-    listed = "./photos/" + p[0]
-    img = cv2.imread(os.path.join(here, "photos", p[0]))
-    h, w = img.shape[:2]
-    x0, y0, bw, bh = (int(v) for v in p[1:5])
-    hsv = cv2.cvtColor(img[y0:y0 + bh, x0:x0 + bw], cv2.COLOR_BGR2HSV)
-    yellow = float(((hsv[..., 0] >= 15) & (hsv[..., 0] <= 35) & (hsv[..., 1] >= 90) & (hsv[..., 2] >= 90)).mean())
-    entry = f"{listed} {x0} {y0} {bw} {bh}"
-    if 0.5 <= bw / w <= 0.9:
-        strata["close-up"].append(entry)
-    if yellow >= 0.35:
-        strata["yellow"].append(entry)
-    if light.get(listed) in ("night", "indoor-dark"):
-        strata["night"].append(entry)
+    classify("./photos/" + p[0], cv2.imread(os.path.join(here, "photos", p[0])), *(int(v) for v in p[1:5]), two_line_rule=False)
 
 for name, lines in strata.items():
     with open(os.path.join(here, name + ".txt"), "w") as out:
